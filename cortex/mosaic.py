@@ -1,0 +1,450 @@
+"""Mosaics: where the RFs of one neuron type sit, and how big each one is.
+
+A :class:`Mosaic` holds RF centres in degrees over a
+:class:`~cortex.VisualField` and a per-neuron scale factor that multiplies
+every length of the RF model (so a neuron with scale 2 has an RF twice as
+wide, with half the preferred spatial frequency).  Lattices are centred on
+fixation: a square lattice of spacing ``d`` has a site every ``d`` degrees in
+``x`` and ``y``; a hexagonal one has rows ``d * sqrt(3) / 2`` apart, every
+other row shifted by ``d / 2``.
+
+Two classic facts about tiling follow from the lattice geometry and are
+tested: discs of radius ``r`` centred on a hexagonal lattice cover the plane
+without gaps iff ``r >= d / sqrt(3)``; on a square lattice iff
+``r >= d / sqrt(2)`` (the lattices' covering radii).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ._validation import (
+    as_float_array,
+    as_rng,
+    check_choice,
+    check_integer,
+    check_positive,
+)
+from .receptive_fields import ReceptiveField
+from .visual_field import VisualField
+
+__all__ = ["LATTICES", "Mosaic"]
+
+#: Lattice names accepted by :meth:`Mosaic.from_lattice`.
+LATTICES = ("square", "hexagonal", "jittered")
+
+
+def _lattice_points(
+    lattice: str, spacing: float, half_w: float, half_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sites of a lattice centred on fixation inside ``|x| <= half_w``, ``|y| <= half_h``."""
+    if lattice == "square":
+        row_step, shift = spacing, 0.0
+    else:
+        row_step, shift = spacing * math.sqrt(3.0) / 2.0, spacing / 2.0
+    n_rows = int(math.floor(half_h / row_step + 1e-9)) + 1
+    n_cols = int(math.floor(half_w / spacing + 1e-9)) + 2
+    rows = np.arange(-n_rows, n_rows + 1)
+    cols = np.arange(-n_cols, n_cols + 1)
+    ri, ci = np.meshgrid(rows, cols, indexing="ij")
+    x = ci * spacing + (ri % 2) * shift
+    y = -ri * row_step  # row index grows downwards, like images
+    return x.ravel(), y.ravel()
+
+
+@dataclass(frozen=True, eq=False)
+class Mosaic:
+    """RF centres of one neuron type over a visual field, with per-neuron scales.
+
+    Most users build one with :meth:`from_lattice`; the constructor takes
+    arbitrary centres.
+
+    Parameters
+    ----------
+    field : VisualField
+        The visual field the neurons look at.
+    centers : array_like, shape (n, 2)
+        RF centres ``(x, y)`` in degrees.  Every centre must fall on a pixel
+        of the field.
+    scales : array_like, shape (n,), optional
+        Factor multiplying the RF model's lengths for each neuron (default 1).
+    lattice : str, optional
+        Name of the lattice the centres come from (``"custom"`` if none).
+    spacing : float, optional
+        Lattice spacing in degrees (``nan`` for custom centres).
+    jitter : float, optional
+        Largest displacement of a site from its lattice position, in units of
+        ``spacing`` (0 for a regular lattice).
+
+    Raises
+    ------
+    TypeError
+        If ``field`` is not a VisualField or the arrays are not numeric.
+    ValueError
+        If the shapes are wrong, values are not finite, scales are not > 0,
+        there are no centres, or a centre lies outside the field.
+
+    Examples
+    --------
+    >>> from cortex import Mosaic, VisualField
+    >>> field = VisualField(4.0, 4.0, pixels_per_degree=16)
+    >>> mosaic = Mosaic.from_lattice(field, spacing=0.5, lattice="hexagonal")
+    >>> mosaic.n_neurons
+    73
+    """
+
+    field: VisualField
+    centers: np.ndarray
+    scales: np.ndarray | None = None
+    lattice: str = "custom"
+    spacing: float = math.nan
+    jitter: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.field, VisualField):
+            raise TypeError(
+                f"`field` must be a VisualField, got {type(self.field).__name__}"
+            )
+        centers = as_float_array(self.centers, "centers", ndims=(2,), keep_float32=False)
+        if centers.shape[1] != 2:
+            raise ValueError(f"`centers` must have shape (n, 2), got shape {centers.shape}")
+        inside = self.field.contains(centers[:, 0], centers[:, 1])
+        if not np.all(inside):
+            bad = centers[~inside][0]
+            raise ValueError(
+                f"`centers` must lie inside the field (|x| <= {self.field.limits[0]:.4g}, "
+                f"|y| <= {self.field.limits[1]:.4g} deg); {int(np.sum(~inside))} do not, "
+                f"e.g. ({bad[0]:.4g}, {bad[1]:.4g})"
+            )
+        if self.scales is None:
+            scales = np.ones(len(centers))
+        else:
+            scales = as_float_array(self.scales, "scales", ndims=(1,), keep_float32=False)
+            if scales.shape != (len(centers),):
+                raise ValueError(
+                    f"`scales` must have shape ({len(centers)},) like `centers`, "
+                    f"got shape {scales.shape}"
+                )
+            if np.any(scales <= 0):
+                raise ValueError(f"`scales` must be > 0, got minimum {scales.min()}")
+        centers.flags.writeable = False
+        scales = scales.copy() if scales is self.scales else scales
+        scales.flags.writeable = False
+        object.__setattr__(self, "centers", centers)
+        object.__setattr__(self, "scales", scales)
+        if not isinstance(self.lattice, str):
+            raise TypeError(f"`lattice` must be a string, got {type(self.lattice).__name__}")
+
+    # -- construction --------------------------------------------------------
+    @classmethod
+    def from_lattice(
+        cls,
+        field: VisualField,
+        spacing: float,
+        lattice: str = "hexagonal",
+        *,
+        jitter: float | None = None,
+        margin: float = 0.0,
+        seed: int | np.random.Generator | None = None,
+    ) -> Mosaic:
+        """Centres on a regular or jittered lattice centred on fixation.
+
+        Parameters
+        ----------
+        field : VisualField
+            The visual field.
+        spacing : float
+            Distance between neighbouring sites in degrees, > 0.
+        lattice : {"square", "hexagonal", "jittered"}, optional
+            ``"jittered"`` is a hexagonal lattice whose sites are displaced
+            uniformly within a disc of radius ``jitter * spacing``.
+        jitter : float, optional
+            Displacement radius in units of ``spacing``, in ``[0, 0.5]``
+            (default 0.25 for ``"jittered"``; must be 0 or None otherwise).
+        margin : float, optional
+            Keep sites at least this far (degrees) inside the field's edge.
+        seed : None, int or numpy.random.Generator, optional
+            Randomness of the jitter; same seed, same mosaic.
+
+        Returns
+        -------
+        Mosaic
+            Sites sorted in raster order (top row first, left to right).
+
+        Raises
+        ------
+        ValueError
+            If ``lattice`` is unknown, ``spacing`` is not > 0, ``jitter`` is
+            out of range or given for a regular lattice, or no site falls
+            inside the field.
+        """
+        if not isinstance(field, VisualField):
+            raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
+        spacing = check_positive(spacing, "spacing")
+        check_choice(lattice, "lattice", LATTICES)
+        margin = check_positive(margin, "margin", allow_zero=True)
+        if lattice == "jittered":
+            jitter = 0.25 if jitter is None else check_positive(jitter, "jitter", allow_zero=True)
+            if jitter > 0.5:
+                raise ValueError(f"`jitter` must be <= 0.5 (in units of spacing), got {jitter}")
+        elif jitter not in (None, 0, 0.0):
+            raise ValueError(
+                f"`jitter` must be 0 for a {lattice!r} lattice, got {jitter!r}; "
+                "use lattice='jittered'"
+            )
+        else:
+            jitter = 0.0
+        lim_x, lim_y = field.limits
+        half_w, half_h = lim_x - margin, lim_y - margin
+        x, y = _lattice_points("square" if lattice == "square" else "hexagonal", spacing,
+                               lim_x + spacing, lim_y + spacing)
+        if jitter > 0:
+            rng = as_rng(seed)
+            radius = jitter * spacing * np.sqrt(rng.uniform(size=x.size))
+            angle = rng.uniform(0.0, 2.0 * math.pi, size=x.size)
+            x = x + radius * np.cos(angle)
+            y = y + radius * np.sin(angle)
+        keep = (np.abs(x) <= half_w + 1e-9) & (np.abs(y) <= half_h + 1e-9)
+        if not np.any(keep):
+            raise ValueError(
+                f"a {lattice} lattice of spacing {spacing:g} deg with margin {margin:g} deg "
+                f"has no neuron inside the field ({field.width:g} x {field.height:g} deg)"
+            )
+        x, y = x[keep], y[keep]
+        order = np.lexsort((x, -y))
+        centers = np.column_stack([x[order], y[order]])
+        return cls(field, centers, lattice=lattice, spacing=spacing, jitter=jitter)
+
+    def with_eccentricity_scaling(
+        self,
+        intercept: float,
+        slope: float,
+        *,
+        reference_size: float | None = None,
+        n_levels: int | None = 8,
+    ) -> Mosaic:
+        """Make RF size grow linearly with eccentricity (cortical magnification).
+
+        Each neuron's RF size becomes ``intercept + slope * eccentricity``
+        degrees, i.e. its scale is that size divided by ``reference_size``.
+
+        Parameters
+        ----------
+        intercept : float
+            RF size at fixation in degrees, > 0.
+        slope : float
+            Growth of RF size per degree of eccentricity, >= 0 (about 0.1-0.3
+            in primate V1 for the RF's sigma-like size).
+        reference_size : float, optional
+            The size of the RF model at scale 1, in degrees; pass
+            ``rf.size`` so the model's size follows the formula exactly.
+            Default: ``intercept`` (the model is the foveal RF).
+        n_levels : int or None, optional
+            Quantise the scales to this many geometrically spaced levels, so
+            the population needs only ``n_levels`` correlations (one per RF
+            size).  ``None`` keeps every distinct size exactly.
+
+        Returns
+        -------
+        Mosaic
+            A mosaic with the same centres and the new scales.
+
+        Raises
+        ------
+        ValueError
+            If a parameter is out of range.
+        """
+        intercept = check_positive(intercept, "intercept")
+        slope = check_positive(slope, "slope", allow_zero=True)
+        reference = intercept if reference_size is None else check_positive(
+            reference_size, "reference_size"
+        )
+        scales = (intercept + slope * self.eccentricity) / reference
+        if n_levels is not None:
+            n_levels = check_integer(n_levels, "n_levels", minimum=1)
+            lo, hi = scales.min(), scales.max()
+            if hi > lo * (1 + 1e-12):
+                edges = np.geomspace(lo, hi, n_levels + 1)
+                idx = np.clip(np.searchsorted(edges, scales, side="right") - 1, 0, n_levels - 1)
+                centres = np.sqrt(edges[:-1] * edges[1:])
+                scales = centres[idx]
+        return replace(self, scales=scales)
+
+    # -- geometry ------------------------------------------------------------
+    @property
+    def n_neurons(self) -> int:
+        """Number of RF centres."""
+        return len(self.centers)
+
+    @property
+    def eccentricity(self) -> np.ndarray:
+        """Distance of each centre from fixation in degrees, ``(n,)``."""
+        return np.hypot(self.centers[:, 0], self.centers[:, 1])
+
+    @property
+    def pixel_centers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the pixel each RF is centred on (nearest pixel), ``(n,)`` ints.
+
+        Responses are computed with the RF kernel centred on this pixel.
+        """
+        row, col = self.field.deg_to_px(self.centers[:, 0], self.centers[:, 1])
+        return np.rint(row).astype(np.intp), np.rint(col).astype(np.intp)
+
+    @property
+    def density(self) -> float:
+        """Neurons per square degree: ``1 / cell area`` for a lattice, else n / field area."""
+        if self.lattice == "square":
+            return 1.0 / self.spacing**2
+        if self.lattice in ("hexagonal", "jittered"):
+            return 2.0 / (math.sqrt(3.0) * self.spacing**2)
+        left, right, bottom, top = self.field.extent
+        return self.n_neurons / ((right - left) * (top - bottom))
+
+    @property
+    def covering_radius(self) -> float:
+        """Smallest disc radius (deg) that covers the plane from a regular lattice.
+
+        ``spacing / sqrt(2)`` for a square lattice, ``spacing / sqrt(3)`` for
+        a hexagonal one, plus ``jitter * spacing`` for a jittered one (an
+        upper bound); ``nan`` for custom centres.
+        """
+        if self.lattice == "square":
+            return self.spacing / math.sqrt(2.0)
+        if self.lattice in ("hexagonal", "jittered"):
+            return self.spacing / math.sqrt(3.0) + self.jitter * self.spacing
+        return math.nan
+
+    # -- coverage ------------------------------------------------------------
+    def coverage(
+        self,
+        rf: ReceptiveField,
+        level: str | float = "half-max",
+        points: object = None,
+    ) -> np.ndarray:
+        """How many RF contours cover each point.
+
+        Parameters
+        ----------
+        rf : ReceptiveField
+            The RF model at scale 1; each neuron's contour is the model's
+            envelope contour (:meth:`ReceptiveField.contour`) times its scale.
+        level : {"sigma", "half-max"} or float, optional
+            Which contour counts as "covering" (see
+            :func:`~cortex.receptive_fields.contour_radius`).
+        points : array_like, shape (m, 2), optional
+            Positions ``(x, y)`` in degrees.  Default: every pixel centre of
+            the field.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Counts, shape ``(H, W)`` for the field's pixels or ``(m,)``.
+
+        Raises
+        ------
+        TypeError
+            If ``rf`` is not a ReceptiveField.
+        ValueError
+            If ``level`` or ``points`` is invalid.
+        """
+        _check_rf(rf)
+        a, b, angle = rf.contour(level)
+        if points is None:
+            x, y = self.field.grid()
+            px, py, shape = x.ravel(), y.ravel(), x.shape
+        else:
+            pts = as_float_array(points, "points", ndims=(2,), keep_float32=False)
+            if pts.shape[1] != 2:
+                raise ValueError(f"`points` must have shape (m, 2), got shape {pts.shape}")
+            px, py, shape = pts[:, 0], pts[:, 1], (len(pts),)
+        t = math.radians(angle)
+        c, s = math.cos(t), math.sin(t)
+
+        def to_unit(x: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
+            # Coordinates in which this group's contour ellipse is the unit circle.
+            return np.column_stack([(x * c + y * s) / (a * scale), (-x * s + y * c) / (b * scale)])
+
+        counts = np.zeros(px.size, dtype=np.int64)
+        for scale in np.unique(self.scales):  # one KD-tree per RF size
+            sel = self.scales == scale
+            tree = cKDTree(to_unit(self.centers[sel, 0], self.centers[sel, 1], scale))
+            counts += tree.query_ball_point(
+                to_unit(px, py, scale), r=1.0 + 1e-12, return_length=True
+            )
+        return counts.reshape(shape)
+
+    def coverage_factor(self, rf: ReceptiveField, level: str | float = "half-max") -> float:
+        """Density times mean RF area at ``level``: the mean number of RFs over a point.
+
+        Parameters
+        ----------
+        rf : ReceptiveField
+            The RF model at scale 1.
+        level : {"sigma", "half-max"} or float, optional
+            The contour whose area counts.
+
+        Returns
+        -------
+        float
+            ``density * pi * a * b * mean(scale**2)`` (dimensionless).
+        """
+        _check_rf(rf)
+        a, b, _ = rf.contour(level)
+        return float(self.density * math.pi * a * b * np.mean(self.scales**2))
+
+    def check_gaps(
+        self, rf: ReceptiveField, level: str | float = "half-max", *, stacklevel: int = 2
+    ) -> bool:
+        """Warn if RFs at ``level`` leave gaps between the sites of a regular lattice.
+
+        The test is geometric: the smallest contour semi-axis (times the
+        smallest scale) must reach the lattice's :attr:`covering_radius`.
+        Custom mosaics are not checked (use :meth:`coverage`).
+
+        Parameters
+        ----------
+        rf : ReceptiveField
+            The RF model at scale 1.
+        level : {"sigma", "half-max"} or float, optional
+            The contour that must tile.
+        stacklevel : int, optional
+            Passed to :func:`warnings.warn`.
+
+        Returns
+        -------
+        bool
+            True if a gap was found (and warned about).
+
+        Warns
+        -----
+        UserWarning
+            If the lattice spacing leaves gaps (coverage below 1).
+        """
+        _check_rf(rf)
+        needed = self.covering_radius
+        if math.isnan(needed):
+            return False
+        a, b, _ = rf.contour(level)
+        radius = min(a, b) * float(self.scales.min())
+        if radius < needed * (1 - 1e-9):
+            warnings.warn(
+                f"coverage below 1: RFs of radius {radius:.4g} deg at the {level!s} contour "
+                f"leave gaps in a {self.lattice} lattice of spacing {self.spacing:.4g} deg "
+                f"(gap-free needs radius >= {needed:.4g} deg)",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+            return True
+        return False
+
+
+def _check_rf(rf: object) -> ReceptiveField:
+    if not isinstance(rf, ReceptiveField):
+        raise TypeError(f"`rf` must be a ReceptiveField, got {type(rf).__name__}")
+    return rf
+
