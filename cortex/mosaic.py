@@ -107,9 +107,7 @@ class Mosaic:
 
     def __post_init__(self) -> None:
         if not isinstance(self.field, VisualField):
-            raise TypeError(
-                f"`field` must be a VisualField, got {type(self.field).__name__}"
-            )
+            raise TypeError(f"`field` must be a VisualField, got {type(self.field).__name__}")
         centers = as_float_array(self.centers, "centers", ndims=(2,), keep_float32=False)
         if centers.shape[1] != 2:
             raise ValueError(f"`centers` must have shape (n, 2), got shape {centers.shape}")
@@ -201,8 +199,12 @@ class Mosaic:
             jitter = 0.0
         lim_x, lim_y = field.limits
         half_w, half_h = lim_x - margin, lim_y - margin
-        x, y = _lattice_points("square" if lattice == "square" else "hexagonal", spacing,
-                               lim_x + spacing, lim_y + spacing)
+        x, y = _lattice_points(
+            "square" if lattice == "square" else "hexagonal",
+            spacing,
+            lim_x + spacing,
+            lim_y + spacing,
+        )
         if jitter > 0:
             rng = as_rng(seed)
             radius = jitter * spacing * np.sqrt(rng.uniform(size=x.size))
@@ -261,8 +263,10 @@ class Mosaic:
         """
         intercept = check_positive(intercept, "intercept")
         slope = check_positive(slope, "slope", allow_zero=True)
-        reference = intercept if reference_size is None else check_positive(
-            reference_size, "reference_size"
+        reference = (
+            intercept
+            if reference_size is None
+            else check_positive(reference_size, "reference_size")
         )
         scales = (intercept + slope * self.eccentricity) / reference
         if n_levels is not None:
@@ -447,4 +451,3 @@ def _check_rf(rf: object) -> ReceptiveField:
     if not isinstance(rf, ReceptiveField):
         raise TypeError(f"`rf` must be a ReceptiveField, got {type(rf).__name__}")
     return rf
-

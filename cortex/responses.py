@@ -489,9 +489,7 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
     population = _check_population(population)
     height, width = population.field.shape
     dtype = np.complex128 if population.is_energy else np.float64
-    nnz = sum(
-        len(group.sites) * sum(k.size for k in group.kernels) for group in population.groups
-    )
+    nnz = sum(len(group.sites) * sum(k.size for k in group.kernels) for group in population.groups)
     if nnz > np.iinfo(np.int32).max:
         raise ValueError(
             f"the connectivity matrix would hold {nnz} non-zeros (over 2**31 - 1); "
@@ -520,4 +518,3 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
         shape=(population.n_neurons, height * width),
     )
     return matrix.tocsr()
-
