@@ -296,8 +296,7 @@ class Mosaic:
 
         Responses are computed with the RF kernel centred on this pixel.
         """
-        row, col = self.field.deg_to_px(self.centers[:, 0], self.centers[:, 1])
-        return np.rint(row).astype(np.intp), np.rint(col).astype(np.intp)
+        return self.field.nearest_pixel(self.centers[:, 0], self.centers[:, 1])
 
     @property
     def density(self) -> float:

@@ -176,6 +176,29 @@ class VisualField:
             return float(x), float(y)
         return x, y
 
+    def nearest_pixel(self, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the pixel whose centre is nearest to each position.
+
+        Ties (a position exactly between two pixel centres, as fixation is in
+        a field with an even number of pixels) always go to the larger index,
+        so a regular lattice stays regular in pixels.
+
+        Parameters
+        ----------
+        x, y : array_like
+            Positions in degrees.
+
+        Returns
+        -------
+        row, col : numpy.ndarray of int
+            Pixel indices (possibly outside the grid; see :meth:`contains`).
+        """
+        row, col = self.deg_to_px(x, y)
+        return (
+            np.floor(row + 0.5 + 1e-9).astype(np.intp),
+            np.floor(col + 0.5 + 1e-9).astype(np.intp),
+        )
+
     def contains(self, x: object, y: object) -> np.ndarray:
         """Whether positions fall on a pixel of the field.
 
@@ -189,8 +212,6 @@ class VisualField:
         numpy.ndarray of bool
             True where the nearest pixel centre lies inside the grid.
         """
-        row, col = self.deg_to_px(x, y)
+        r, c = self.nearest_pixel(x, y)
         rows, cols = self.shape
-        r = np.rint(row)
-        c = np.rint(col)
         return (r >= 0) & (r <= rows - 1) & (c >= 0) & (c <= cols - 1)
