@@ -95,7 +95,7 @@ class Mosaic:
     >>> field = VisualField(4.0, 4.0, pixels_per_degree=16)
     >>> mosaic = Mosaic.from_lattice(field, spacing=0.5, lattice="hexagonal")
     >>> mosaic.n_neurons
-    73
+    67
     """
 
     field: VisualField

@@ -445,7 +445,7 @@ def responses(
     >>> import numpy as np
     >>> from cortex import Gaussian, Mosaic, Population, VisualField, responses
     >>> field = VisualField(2.0, 2.0, pixels_per_degree=10)
-    >>> pop = Population(Gaussian(0.2), Mosaic.from_lattice(field, 0.4, "square"))
+    >>> pop = Population(Gaussian(0.25), Mosaic.from_lattice(field, 0.4, "square"))
     >>> r = responses(pop, np.ones(field.shape), nonlinearity="rectify")
     >>> r.shape
     (25,)
