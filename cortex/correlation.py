@@ -157,15 +157,21 @@ def _fft(images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.nda
     n_kernels, kh, kw = kernels.shape
     out = np.empty((n_images, n_kernels, len(rows)), dtype=images.dtype)
     flipped = kernels[np.newaxis, :, ::-1, ::-1]
-    per_image = 4 * n_kernels * height * width * images.itemsize
-    step = max(1, _CHUNK_BYTES // max(per_image, 1))
+    # Memory of one (image, kernel) pair: the padded real output and its half spectrum.
+    per_pair = 4 * (height + kh) * (width + kw) * images.itemsize
+    k_step = max(1, min(n_kernels, _CHUNK_BYTES // per_pair))
+    n_step = max(1, _CHUNK_BYTES // (per_pair * k_step))
+    r_full, c_full = rows + kh // 2, cols + kw // 2
     with scipy.fft.set_workers(_WORKERS):
-        for start in range(0, n_images, step):
-            chunk = images[start : start + step, np.newaxis]
-            # "full" mode and explicit offsets: the RF centre of pixel (r, c) sits at
-            # (r + kh // 2, c + kw // 2) of the full convolution with the flipped kernel.
-            full = scipy.signal.fftconvolve(chunk, flipped, mode="full", axes=(-2, -1))
-            out[start : start + step] = full[:, :, rows + kh // 2, cols + kw // 2]
+        for start in range(0, n_images, n_step):
+            chunk = images[start : start + n_step, np.newaxis]
+            for k0 in range(0, n_kernels, k_step):
+                # "full" mode and explicit offsets: the RF centre of pixel (r, c) sits at
+                # (r + kh // 2, c + kw // 2) of the full convolution with the flipped kernel.
+                full = scipy.signal.fftconvolve(
+                    chunk, flipped[:, k0 : k0 + k_step], mode="full", axes=(-2, -1)
+                )
+                out[start : start + n_step, k0 : k0 + k_step] = full[:, :, r_full, c_full]
     return out
 
 

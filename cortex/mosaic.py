@@ -130,6 +130,8 @@ class Mosaic:
                 )
             if np.any(scales <= 0):
                 raise ValueError(f"`scales` must be > 0, got minimum {scales.min()}")
+        if centers is self.centers or np.shares_memory(centers, np.asarray(self.centers)):
+            centers = centers.copy()  # never freeze the caller's array
         centers.flags.writeable = False
         scales = scales.copy() if scales is self.scales else scales
         scales.flags.writeable = False

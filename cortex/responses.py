@@ -159,6 +159,11 @@ def _resolve_nonlinearities(nonlinearity: object) -> list[Callable[[np.ndarray],
     for item in items:
         if isinstance(item, str):
             out.append(_NAMED[check_choice(item, "nonlinearity", tuple(_NAMED))]())
+        elif isinstance(item, type):
+            raise TypeError(
+                f"`nonlinearity` must be an instance, got the class {item.__name__}; "
+                f"use {item.__name__}(...)"
+            )
         elif isinstance(item, _NONLINEAR_TYPES) or callable(item):
             out.append(item)
         else:

@@ -1,0 +1,235 @@
+"""Command line: ``python -m cortex ...`` or ``cortex ...``.
+
+Subcommands
+-----------
+demo
+    Build retina-like (ON/OFF centre-surround) and V1-like (Gabor) populations
+    on a visual field and write figures of their RFs, tiling, coverage and
+    responses to a natural image as PNG files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+__all__ = ["main"]
+
+#: Files written by ``demo``, with what they show.
+DEMO_FILES = {
+    "rf_kernels.png": "RF kernels of a DoG ON, a DoG OFF, a Gabor and a complex cell",
+    "mosaic_tiling.png": "half-max RF contours of the DoG and Gabor mosaics tiling the field",
+    "coverage.png": "how many RFs cover each point, with the coverage factor",
+    "responses_natural_image.png": "a natural image and the ON and OFF population responses",
+}
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cortex",
+        description=(
+            "Simulate visual neurons whose receptive fields tile the visual field. "
+            "Run `cortex demo --out DIR` to write example figures (PNG) into DIR."
+        ),
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"cortex {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    files = "\n".join(f"  {name:<28} {what}" for name, what in DEMO_FILES.items())
+    demo = sub.add_parser(
+        "demo",
+        help="write example figures (RF kernels, mosaic tiling, coverage, responses) as PNGs",
+        description=textwrap.fill(
+            "Build an ON- and an OFF-centre difference-of-Gaussians population on a "
+            "hexagonal mosaic and a V1-like population of Gabors at 4 orientations on a "
+            "jittered mosaic, then write these PNG files into --out (and print their paths):",
+            width=78,
+        )
+        + "\n\n"
+        + files,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="directory to write the PNG files into (created if missing)",
+    )
+    demo.add_argument(
+        "--small",
+        action="store_true",
+        help="use a small, fast field (4 x 4 deg at 8 px/deg instead of 8 x 8 deg at 16 px/deg)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the jittered V1 mosaic (default: 0)",
+    )
+    return parser
+
+
+def _save(fig: object, path: Path) -> None:
+    """Save ``fig`` as a PNG atomically: a temporary file in the same directory, then rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format="png", dpi=120)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _demo(out: Path, *, small: bool, seed: int) -> list[Path]:
+    """Build the demo populations and write the figures; return the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import (
+        ComplexCell,
+        DifferenceOfGaussians,
+        Gabor,
+        Mosaic,
+        Population,
+        VisualField,
+        contour_radius,
+        responses,
+    )
+    from .plotting import plot_coverage, plot_image, plot_kernel, plot_mosaic, plot_response_map
+    from .stimuli import natural_image
+
+    if small:
+        field = VisualField(4.0, 4.0, pixels_per_degree=8)
+    else:
+        field = VisualField(8.0, 8.0, pixels_per_degree=16)
+    ppd = field.pixels_per_degree
+    half_max = contour_radius("half-max")
+
+    # Retina: ON and OFF centre-surround RFs on a hexagonal lattice whose spacing lets
+    # the half-max contours tile (hexagonal covering radius spacing / sqrt(3)).
+    dog_on = DifferenceOfGaussians(sigma_center=0.2, sigma_surround=0.6, polarity="on")
+    dog_off = DifferenceOfGaussians(sigma_center=0.2, sigma_surround=0.6, polarity="off")
+    spacing = 0.95 * math.sqrt(3.0) * half_max * dog_on.sigma_center
+    hexagonal = Mosaic.from_lattice(field, spacing, "hexagonal")
+    on = Population(dog_on, hexagonal)
+    off = Population(dog_off, hexagonal)
+
+    # V1: Gabors at 4 orientations on a jittered lattice, elongated along the bars.
+    jitter = 0.2
+    gabors = [
+        Gabor(1.5, orientation=theta, sigma_x=0.3, sigma_y=0.45) for theta in (0, 45, 90, 135)
+    ]
+    reach = half_max * min(gabors[0].envelope[:2])  # smallest half-max semi-axis
+    v1_spacing = 0.95 * reach / (1.0 / math.sqrt(3.0) + jitter)
+    jittered = Mosaic.from_lattice(field, v1_spacing, "jittered", jitter=jitter, seed=seed)
+    v1 = Population(gabors, jittered)
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig: object, name: str) -> None:
+        path = out / name
+        _save(fig, path)
+        plt.close(fig)
+        written.append(path)
+
+    # RF kernels.
+    complex_cell = ComplexCell(1.5, orientation=45, sigma_x=0.3, sigma_y=0.45)
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), layout="constrained")
+    panels = [
+        (dog_on, "real", "DoG, ON centre"),
+        (dog_off, "real", "DoG, OFF centre"),
+        (gabors[1], "real", "Gabor, 45 deg, even"),
+        (complex_cell, "imag", "complex cell, 45 deg\n(odd part of the pair)"),
+    ]
+    for ax, (rf, part, title) in zip(axes, panels, strict=True):
+        plot_kernel(rf, ppd, ax=ax, part=part)
+        ax.set_title(title)
+    save(fig, "rf_kernels.png")
+
+    # Tiling: half-max contours.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.4), layout="constrained")
+    plot_mosaic(on, ax=axes[0], show_centers=True)
+    axes[0].set_title(f"DoG centres, hexagonal lattice ({hexagonal.n_neurons} sites)")
+    plot_mosaic(v1, ax=axes[1], edgecolor="C3", show_centers=True)
+    axes[1].set_title(f"Gabor envelopes (0 deg), jittered lattice ({jittered.n_neurons} sites)")
+    fig.suptitle("Half-max RF contours tile the visual field")
+    save(fig, "mosaic_tiling.png")
+
+    # Coverage.
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+    plot_coverage(on, ax=axes[0])
+    plot_coverage(v1, ax=axes[1])
+    axes[0].set_title(f"DoG, hexagonal: {axes[0].get_title()}", fontsize=10)
+    axes[1].set_title(f"Gabor, jittered: {axes[1].get_title()}", fontsize=10)
+    save(fig, "coverage.png")
+
+    # Responses to a natural image (rectified: firing rates of ON and OFF cells).
+    image = natural_image(field, "camera")
+    r_on = responses(on, image, nonlinearity="rectify")
+    r_off = responses(off, image, nonlinearity="rectify")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    fig.subplots_adjust(left=0.05, right=0.97, bottom=0.12, top=0.9, wspace=0.3)
+    plot_image(image, field, ax=axes[0], colorbar=True)
+    axes[0].set_title('natural image ("camera"), contrast')
+    plot_response_map(on, r_on, ax=axes[1], cmap="inferno")
+    axes[1].set_title("ON-centre responses (rectified)")
+    plot_response_map(off, r_off, ax=axes[2], cmap="inferno")
+    axes[2].set_title("OFF-centre responses (rectified)")
+    save(fig, "responses_natural_image.png")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success, 2 for invalid arguments (with a message on
+        stderr).
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        if args.command == "demo":
+            out = args.out
+            if out.exists() and not out.is_dir():
+                parser.error(f"argument --out: {str(out)!r} exists and is not a directory")
+            if args.seed < 0:
+                parser.error(f"argument --seed: must be >= 0, got {args.seed}")
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                parser.error(f"argument --out: cannot create directory {str(out)!r}: {exc}")
+    except SystemExit as exc:  # argparse exits for --help and for errors
+        return exc.code if isinstance(exc.code, int) else 1
+    start = time.perf_counter()
+    written = _demo(out, small=args.small, seed=args.seed)
+    for path in written:
+        print(path)
+    elapsed = time.perf_counter() - start
+    print(f"wrote {len(written)} figures to {out} in {elapsed:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

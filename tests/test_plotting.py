@@ -1,0 +1,329 @@
+"""Tests of cortex.plotting: returned Axes, one artist per population, data, errors."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import EllipseCollection, PathCollection  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
+
+from cortex import (  # noqa: E402
+    ComplexCell,
+    DifferenceOfGaussians,
+    Gabor,
+    Gaussian,
+    Mosaic,
+    Population,
+    VisualField,
+    plotting,
+    responses,
+)
+from cortex.plotting import (  # noqa: E402
+    plot_coverage,
+    plot_image,
+    plot_kernel,
+    plot_mosaic,
+    plot_response_map,
+)
+
+HALF_MAX = math.sqrt(2.0 * math.log(2.0))
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def field():
+    return VisualField(3.0, 2.0, pixels_per_degree=10)
+
+
+@pytest.fixture
+def mosaic(field):
+    return Mosaic.from_lattice(field, spacing=0.3, lattice="hexagonal")
+
+
+@pytest.fixture
+def dog():
+    return DifferenceOfGaussians(0.2, 0.4)
+
+
+@pytest.fixture
+def population(mosaic, dog):
+    return Population([dog, DifferenceOfGaussians(0.2, 0.4, polarity="off")], mosaic)
+
+
+def _new_ax():
+    return plt.figure().add_subplot()
+
+
+def test_all_lists_the_public_functions():
+    assert sorted(plotting.__all__) == sorted(
+        ["plot_kernel", "plot_image", "plot_mosaic", "plot_coverage", "plot_response_map"]
+    )
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_every_function_returns_the_axes(given, field, mosaic, dog, population):
+    calls = [
+        lambda ax: plot_kernel(dog, 10, ax=ax),
+        lambda ax: plot_image(np.zeros(field.shape), field, ax=ax),
+        lambda ax: plot_mosaic(mosaic, dog, ax=ax),
+        lambda ax: plot_coverage(mosaic, dog, ax=ax),
+        lambda ax: plot_response_map(population, np.arange(population.n_neurons), ax=ax),
+    ]
+    for call in calls:
+        plt.figure()
+        ax = _new_ax() if given else None
+        expected = ax if given else plt.gca()
+        out = call(ax)
+        assert out is expected
+        assert out.get_xlabel() == "x (deg)"
+        assert out.get_ylabel() == "y (deg)"
+        assert out.get_aspect() == 1.0
+        plt.close("all")
+
+
+def test_no_function_calls_show(monkeypatch, field, mosaic, dog, population):
+    def fail(*args, **kwargs):
+        raise AssertionError("plt.show was called")
+
+    monkeypatch.setattr(plt, "show", fail)
+    monkeypatch.setattr(matplotlib.figure.Figure, "show", fail)
+    plot_kernel(ComplexCell(2.0), 10, ax=_new_ax(), part="abs")
+    plot_image(np.ones(field.shape), field, ax=_new_ax(), colorbar=True)
+    plot_mosaic(population, ax=_new_ax(), show_centers=True)
+    plot_coverage(population, ax=_new_ax())
+    plot_response_map(population, np.ones(population.n_neurons), ax=_new_ax(), neuron_type=1)
+
+
+# -- plot_kernel ---------------------------------------------------------------
+def test_kernel_image_extent_and_colour_limits(dog):
+    ppd = 10
+    ax = plot_kernel(dog, ppd, ax=_new_ax(), n_sigma=2.0)
+    (image,) = ax.get_images()
+    assert isinstance(image, AxesImage)
+    kernel = dog.kernel(ppd, n_sigma=2.0)
+    k = kernel.shape[0]
+    half = (k // 2 + 0.5) / ppd
+    np.testing.assert_allclose(image.get_extent(), [-half, half, -half, half])
+    np.testing.assert_allclose(image.get_array(), kernel)
+    vmax = np.abs(kernel).max()
+    np.testing.assert_allclose(image.get_clim(), (-vmax, vmax))
+    colorbar_axes = [a for a in ax.figure.axes if a is not ax]
+    assert len(colorbar_axes) == 1
+    assert colorbar_axes[0].get_ylabel() == "weight (1/px)"
+
+
+def test_kernel_from_array_needs_ppd_for_extent():
+    kernel = np.arange(15.0).reshape(3, 5) - 7
+    ax = plot_kernel(kernel, 5, ax=_new_ax(), colorbar=False)
+    (image,) = ax.get_images()
+    np.testing.assert_allclose(image.get_extent(), [-0.5, 0.5, -0.3, 0.3])
+    assert ax.figure.axes == [ax]
+
+
+@pytest.mark.parametrize("part", ["real", "imag", "abs"])
+def test_kernel_parts_of_a_complex_cell(part):
+    rf = ComplexCell(2.0, orientation=30.0)
+    kernel = rf.kernel(12)
+    expected = {"real": kernel.real, "imag": kernel.imag, "abs": np.abs(kernel)}[part]
+    ax = plot_kernel(rf, 12, ax=_new_ax(), part=part)
+    np.testing.assert_allclose(ax.get_images()[0].get_array(), expected)
+
+
+def test_kernel_errors(dog):
+    ax = _new_ax()
+    with pytest.raises(ValueError, match=r"`part` must be one of \('real', 'imag', 'abs'\)"):
+        plot_kernel(dog, 10, ax=ax, part="phase")
+    with pytest.raises(TypeError, match="`part` must be a string"):
+        plot_kernel(dog, 10, ax=ax, part=1)
+    with pytest.raises(TypeError, match="`pixels_per_degree` is required"):
+        plot_kernel(dog, ax=ax)
+    with pytest.raises(TypeError, match="`pixels_per_degree` is required"):
+        plot_kernel(np.ones((3, 3)), ax=ax)
+    with pytest.raises(ValueError, match="`pixels_per_degree` must be > 0"):
+        plot_kernel(dog, -1.0, ax=ax)
+    with pytest.raises(ValueError, match=r"`rf` must be 2-D, got shape \(3,\)"):
+        plot_kernel(np.ones(3), 10, ax=ax)
+    with pytest.raises(TypeError, match="`rf` must hold numbers"):
+        plot_kernel("gabor", 10, ax=ax)
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
+        plot_kernel(dog, 10, ax="left")
+
+
+# -- plot_image ----------------------------------------------------------------
+def test_image_in_degree_coordinates(field, rng):
+    image = rng.standard_normal(field.shape)
+    ax = plot_image(image, field, ax=_new_ax(), cmap="magma")
+    (artist,) = ax.get_images()
+    np.testing.assert_allclose(artist.get_extent(), field.extent)
+    np.testing.assert_array_equal(artist.get_array(), image)
+    assert artist.origin == "upper"
+    assert artist.get_cmap().name == "magma"
+
+
+def test_image_errors(field):
+    ax = _new_ax()
+    with pytest.raises(ValueError, match=r"`image` must have the field's shape \(20, 30\)"):
+        plot_image(np.zeros((30, 20)), field, ax=ax)
+    with pytest.raises(ValueError, match="`image` must be 2-D"):
+        plot_image(np.zeros((2, 20, 30)), field, ax=ax)
+    with pytest.raises(TypeError, match="`field` must be a VisualField"):
+        plot_image(np.zeros(field.shape), (3.0, 2.0), ax=ax)
+
+
+# -- plot_mosaic ---------------------------------------------------------------
+def _ellipse_collections(ax):
+    return [c for c in ax.collections if isinstance(c, EllipseCollection)]
+
+
+def test_mosaic_is_one_ellipse_collection_with_the_contours(field):
+    rf = Gabor(2.0, orientation=30.0, sigma_x=0.2, sigma_y=0.3)
+    mosaic = Mosaic.from_lattice(field, 0.3).with_eccentricity_scaling(
+        0.2, 0.3, reference_size=rf.size, n_levels=3
+    )
+    assert np.unique(mosaic.scales).size == 3
+    ax = plot_mosaic(mosaic, rf, ax=_new_ax(), level="sigma", edgecolor="k")
+    (ellipses,) = _ellipse_collections(ax)
+    assert len(ax.collections) == 1
+    # Independent expectation: the 1-sigma contour has semi-axes sigma_x, sigma_y.
+    np.testing.assert_allclose(ellipses.get_widths(), 2 * 0.2 * mosaic.scales)
+    np.testing.assert_allclose(ellipses.get_heights(), 2 * 0.3 * mosaic.scales)
+    np.testing.assert_allclose(ellipses.get_angles(), 30.0)
+    np.testing.assert_allclose(ellipses.get_offsets(), mosaic.centers)
+    assert len(ellipses.get_widths()) == mosaic.n_neurons
+    left, right, bottom, top = field.extent
+    assert ax.get_xlim() == (left, right)
+    assert ax.get_ylim() == (bottom, top)
+
+
+def test_mosaic_half_max_contours_of_a_population(population, dog):
+    ax = plot_mosaic(population, ax=_new_ax(), show_centers=True)
+    (ellipses,) = _ellipse_collections(ax)
+    radius = HALF_MAX * dog.sigma_center
+    np.testing.assert_allclose(ellipses.get_widths(), 2 * radius)
+    np.testing.assert_allclose(ellipses.get_heights(), 2 * radius)
+    assert len(ellipses.get_widths()) == population.n_sites
+    # The centre dots: one scatter, not one artist per neuron.
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(dots) == 1
+    assert len(dots[0].get_offsets()) == population.n_sites
+    assert len(ax.patches) == 1  # the field's border
+
+
+def test_mosaic_errors(mosaic, dog):
+    ax = _new_ax()
+    with pytest.raises(TypeError, match="`rf` is required when `mosaic` is a Mosaic"):
+        plot_mosaic(mosaic, ax=ax)
+    with pytest.raises(TypeError, match="`rf` must be a ReceptiveField, got float"):
+        plot_mosaic(mosaic, 0.2, ax=ax)
+    with pytest.raises(TypeError, match="`mosaic` must be a Mosaic or a Population, got ndarray"):
+        plot_mosaic(mosaic.centers, dog, ax=ax)
+    with pytest.raises(ValueError, match="`level` must be one of"):
+        plot_mosaic(mosaic, dog, ax=ax, level="full")
+
+
+# -- plot_coverage -------------------------------------------------------------
+def test_coverage_map_data_title_and_discrete_colorbar(mosaic, dog):
+    ax = plot_coverage(mosaic, dog, ax=_new_ax())
+    (image,) = ax.get_images()
+    counts = mosaic.coverage(dog, "half-max")
+    np.testing.assert_array_equal(image.get_array(), counts)
+    np.testing.assert_allclose(image.get_extent(), mosaic.field.extent)
+    assert f"{mosaic.coverage_factor(dog, 'half-max'):.2f}" in ax.get_title()
+    (bar_ax,) = [a for a in ax.figure.axes if a is not ax]
+    assert bar_ax.get_ylabel() == "RFs covering each point"
+    ticks = bar_ax.get_yticks()
+    np.testing.assert_array_equal(ticks, np.arange(counts.min(), counts.max() + 1))
+    # One colour per count.
+    assert image.get_cmap().N == counts.max() - counts.min() + 1
+
+
+def test_coverage_of_a_population_and_level(population, dog):
+    ax = plot_coverage(population, ax=_new_ax(), level="sigma", colorbar=False)
+    expected = population.mosaic.coverage(dog, "sigma")
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), expected)
+    assert ax.figure.axes == [ax]
+
+
+def test_coverage_errors(mosaic):
+    with pytest.raises(TypeError, match="`rf` is required"):
+        plot_coverage(mosaic, ax=_new_ax())
+    with pytest.raises(TypeError, match="`mosaic` must be a Mosaic or a Population"):
+        plot_coverage("hexagonal", Gaussian(0.2), ax=_new_ax())
+
+
+# -- plot_response_map ---------------------------------------------------------
+@pytest.mark.parametrize("neuron_type", [0, 1])
+def test_response_map_is_one_scatter_coloured_by_response(population, neuron_type, rng):
+    values = rng.standard_normal(population.n_neurons)
+    ax = plot_response_map(population, values, ax=_new_ax(), neuron_type=neuron_type)
+    assert len(ax.collections) == 1
+    (dots,) = ax.collections
+    assert isinstance(dots, PathCollection)
+    n = population.n_sites
+    np.testing.assert_allclose(dots.get_offsets(), population.mosaic.centers)
+    np.testing.assert_allclose(dots.get_array(), values[neuron_type * n : (neuron_type + 1) * n])
+    # Both signs: symmetric colour limits.
+    vmax = np.abs(values[neuron_type * n : (neuron_type + 1) * n]).max()
+    np.testing.assert_allclose(dots.get_clim(), (-vmax, vmax))
+    (bar_ax,) = [a for a in ax.figure.axes if a is not ax]
+    assert bar_ax.get_ylabel() == "response"
+
+
+def test_response_map_of_real_responses(field):
+    rf = ComplexCell(1.5)
+    pop = Population(rf, Mosaic.from_lattice(field, 0.3))
+    image = np.zeros(field.shape)
+    image[:, :15] = 1.0
+    r = responses(pop, image)
+    ax = plot_response_map(pop, r, ax=_new_ax(), colorbar=False)
+    (dots,) = ax.collections
+    np.testing.assert_allclose(dots.get_array(), r)
+    np.testing.assert_allclose(dots.get_clim(), (r.min(), r.max()))  # one sign: [min, max]
+
+
+def test_response_map_marker_size(population):
+    values = np.ones(population.n_neurons)
+    fig = plt.figure(figsize=(4, 4), dpi=100)
+    ax = plot_response_map(population, values, ax=fig.add_subplot(), colorbar=False)
+    (dots,) = ax.collections
+    # Markers roughly tile: flat-to-flat width of the hexagon ~ the lattice spacing.
+    origin, step = ax.transData.transform([(0, 0), (0.3, 0)])
+    spacing_pt = (step[0] - origin[0]) * 72 / fig.dpi
+    side = math.sqrt(dots.get_sizes()[0]) * math.sqrt(3) / 2
+    assert side == pytest.approx(spacing_pt, rel=0.05)
+    ax = plot_response_map(population, values, ax=_new_ax(), size=12.0)
+    assert ax.collections[0].get_sizes()[0] == 12.0
+
+
+def test_response_map_errors(population):
+    ax = _new_ax()
+    n = population.n_neurons
+    with pytest.raises(
+        ValueError,
+        match=rf"`responses` must have length population.n_neurons = {n} .*got shape \(5,\)",
+    ):
+        plot_response_map(population, np.zeros(5), ax=ax)
+    with pytest.raises(ValueError, match="`responses` must be 1-D"):
+        plot_response_map(population, np.zeros((2, n)), ax=ax)
+    with pytest.raises(ValueError, match=r"`neuron_type` must be in \[0, 2\).*got 2"):
+        plot_response_map(population, np.zeros(n), ax=ax, neuron_type=2)
+    with pytest.raises(ValueError, match=r"`neuron_type` must be in \[0, 2\).*got -1"):
+        plot_response_map(population, np.zeros(n), ax=ax, neuron_type=-1)
+    with pytest.raises(TypeError, match="`neuron_type` must be an integer"):
+        plot_response_map(population, np.zeros(n), ax=ax, neuron_type=1.0)
+    with pytest.raises(TypeError, match="`population` must be a Population, got Mosaic"):
+        plot_response_map(population.mosaic, np.zeros(n), ax=ax)
+    with pytest.raises(TypeError, match="`responses` must be real"):
+        plot_response_map(population, np.zeros(n, complex), ax=ax)
+    with pytest.raises(ValueError, match="`size` must be > 0"):
+        plot_response_map(population, np.zeros(n), ax=ax, size=0)
