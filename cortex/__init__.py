@@ -6,6 +6,7 @@ cycles/degree, orientations in degrees (0 = vertical bars); see the docs'
 conventions page.
 """
 
+from . import stimuli
 from .correlation import METHODS, choose_method, correlate_sampled
 from .mosaic import LATTICES, Mosaic
 from .receptive_fields import (
@@ -57,4 +58,5 @@ __all__ = [
     "gaussian_kernel",
     "linear_responses",
     "responses",
+    "stimuli",
 ]
