@@ -33,7 +33,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validation import check_choice
 
-__all__ = ["METHODS", "choose_method", "correlate_sampled"]
+__all__ = [
+    "GRID_METHODS",
+    "METHODS",
+    "choose_method",
+    "col2im",
+    "correlate",
+    "correlate_sampled",
+    "im2col",
+    "output_size",
+]
 
 #: Methods accepted by :func:`correlate_sampled` (and population responses).
 METHODS = ("auto", "fft", "direct", "centers")
@@ -42,11 +51,16 @@ _WORKERS = os.cpu_count() or 1
 _CHUNK_BYTES = 256 * 2**20
 
 # Cost model of choose_method, in nanoseconds, fitted on a 2-core x86-64 machine
-# with benchmarks/bench_responses.py (only the ratios between methods matter).
-_NS_FFT = 0.3  # per P * log2(P) of one 2-D real FFT of P padded pixels
-_NS_DIRECT = 0.6  # per multiply-add of scipy's direct correlation
-_NS_GATHER = 1.2  # per gathered patch pixel (centers method)
-_NS_GEMM = 0.06  # per multiply-add of the patch-matrix product (centers method)
+# (numpy 2.4 / scipy 1.17, OpenBLAS) against measured times of each method over
+# images of 256-1024 px, 9x9 and 31x31 kernels, 1 and 16 kernels and hexagonal sites
+# 1-16 px apart (see benchmarks/README.md); only the ratios matter.
+_NS_FFT = 0.55  # per P * log2(P) of one 2-D real FFT of P padded pixels
+_NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
+_NS_SITE = 110.0  # per sampled site (centers method: indexing, chunk loop)
+_NS_GATHER = 0.53  # per gathered patch pixel (centers method)
+_NS_GEMM = 0.07  # per multiply-add of the patch-matrix product (centers method)
+_PATCH_BYTES = 256 * 2**10  # centers: patch-matrix chunk (larger chunks measured slower)
+_THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this many pixels
 
 
 def choose_method(
@@ -55,6 +69,7 @@ def choose_method(
     n_kernels: int,
     n_sites: int,
     n_images: int = 1,
+    n_channels: int = 1,
 ) -> str:
     """Pick the cheapest correlation method for one problem size.
 
@@ -63,7 +78,8 @@ def choose_method(
     * ``"fft"``: ``(n_kernels + n_images * (1 + n_kernels)) * c_fft * P log2 P``
       for ``P`` padded pixels (kernel transforms are shared by the batch);
     * ``"direct"``: ``n_images * n_kernels * H * W * kh * kw * c_direct``;
-    * ``"centers"``: ``n_images * n_sites * kh * kw * (c_gather + n_kernels * c_gemm)``.
+    * ``"centers"``:
+      ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``.
 
     The constants were measured with ``benchmarks/bench_responses.py``.
 
@@ -79,6 +95,8 @@ def choose_method(
         Number of sampled pixels per image.
     n_images : int, optional
         Batch size.
+    n_channels : int, optional
+        Input channels summed by each kernel (all costs scale with it).
 
     Returns
     -------
@@ -91,10 +109,14 @@ def choose_method(
     pad = scipy.fft.next_fast_len(h + kh - 1, real=True) * scipy.fft.next_fast_len(
         w + kw - 1, real=True
     )
+    fft_size = pad * math.log2(max(pad, 2))
     costs = {
-        "fft": (n_kernels + n_images * (1 + n_kernels)) * _NS_FFT * pad * math.log2(max(pad, 2)),
-        "direct": n_images * n_kernels * h * w * taps * _NS_DIRECT,
-        "centers": n_images * n_sites * taps * (_NS_GATHER + n_kernels * _NS_GEMM),
+        "fft": n_channels * (n_kernels + n_images * (1 + n_kernels)) * _NS_FFT * fft_size,
+        "direct": n_channels * n_images * n_kernels * h * w * taps * _NS_DIRECT,
+        "centers": n_channels
+        * n_images
+        * n_sites
+        * (_NS_SITE + taps * (_NS_GATHER + n_kernels * _NS_GEMM)),
     }
     return min(costs, key=costs.__getitem__)
 
@@ -162,7 +184,9 @@ def _fft(images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.nda
     k_step = max(1, min(n_kernels, _CHUNK_BYTES // per_pair))
     n_step = max(1, _CHUNK_BYTES // (per_pair * k_step))
     r_full, c_full = rows + kh // 2, cols + kw // 2
-    with scipy.fft.set_workers(_WORKERS):
+    padded_pixels = (height + kh - 1) * (width + kw - 1)
+    workers = _WORKERS if n_images * n_kernels * padded_pixels >= _THREADED_PIXELS else 1
+    with scipy.fft.set_workers(workers):
         for start in range(0, n_images, n_step):
             chunk = images[start : start + n_step, np.newaxis]
             for k0 in range(0, n_kernels, k_step):
@@ -196,10 +220,181 @@ def _centers(
     windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))  # (N, H, W, kh, kw)
     bank = kernels.reshape(n_kernels, kh * kw).T  # (taps, K)
     out = np.empty((n_images, n_kernels, len(rows)), dtype=images.dtype)
-    step = max(1, (_CHUNK_BYTES // 16) // (kh * kw * images.itemsize))
+    step = max(1, _PATCH_BYTES // (kh * kw * images.itemsize))
     for n in range(n_images):
         for start in range(0, len(rows), step):
             sl = slice(start, start + step)
             patches = windows[n, rows[sl], cols[sl]].reshape(-1, kh * kw)
             out[n, :, sl] = (patches @ bank).T
     return out
+
+
+# -- dense grids: the ConvNet's layers ------------------------------------------------
+def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Number of output positions along one axis: ``(size + 2 p - k) // s + 1``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def im2col(
+    x: np.ndarray, kh: int, kw: int, stride: int, padding: int, pad_value: float = 0.0
+) -> tuple[np.ndarray, int, int]:
+    """Patch matrix of a batch: one row per output position, one column per weight.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        Input batch.
+    kh, kw : int
+        Kernel size.
+    stride, padding : int
+        As in :class:`torch.nn.Conv2d`.
+    pad_value : float, optional
+        Value outside the input (``-inf`` for max pooling).
+
+    Returns
+    -------
+    cols : numpy.ndarray, shape (N * Ho * Wo, C * kh * kw)
+        Row ``(n, i, j)`` holds the input patch under output unit ``(i, j)``
+        of image ``n``, flattened in ``(c, a, b)`` order like the weights.
+    Ho, Wo : int
+        Output size.
+    """
+    n, c, h, w = x.shape
+    ho = output_size(h, kh, stride, padding)
+    wo = output_size(w, kw, stride, padding)
+    if padding:
+        x = np.pad(
+            x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=pad_value
+        )
+    win = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+    return cols, ho, wo
+
+
+def col2im(
+    cols: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    kh: int,
+    kw: int,
+    stride: int,
+    padding: int,
+) -> np.ndarray:
+    """Adjoint of :func:`im2col`: sum patch-matrix entries back onto the input grid.
+
+    Parameters
+    ----------
+    cols : numpy.ndarray, shape (N * Ho * Wo, C * kh * kw)
+        Values per patch entry (e.g. the gradient of the loss).
+    input_shape : tuple of int
+        ``(N, C, H, W)`` of the input of :func:`im2col`.
+    kh, kw, stride, padding : int
+        As for :func:`im2col`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, H, W)
+        ``out[n, c, y, x] = sum`` of every patch entry that read input pixel ``(y, x)``.
+    """
+    n, c, h, w = input_shape
+    ho = output_size(h, kh, stride, padding)
+    wo = output_size(w, kw, stride, padding)
+    patches = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
+    for a in range(kh):  # a loop over kernel taps, not pixels
+        for b in range(kw):
+            out[:, :, a : a + stride * ho : stride, b : b + stride * wo : stride] += patches[
+                :, :, a, b
+            ]
+    if padding:
+        out = out[:, :, padding:-padding, padding:-padding]
+    return out
+
+
+GRID_METHODS = ("auto", "fft", "direct", "centers")
+
+
+def correlate(
+    x: np.ndarray,
+    weight: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    method: str = "auto",
+    return_patches: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
+    """Multi-channel cross-correlation on a strided grid, as :class:`torch.nn.Conv2d` (no bias).
+
+    ``out[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] * xp[n, c, i * stride + a, j * stride + b]``
+    (``w`` is ``weight``)
+    where ``xp`` is ``x`` zero-padded by ``padding`` on each side.  This is a
+    population of ``O`` neuron types on a square lattice of spacing ``stride``
+    pixels, so it dispatches to the same methods as :func:`correlate_sampled`.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        Input batch (float32 or float64).
+    weight : numpy.ndarray, shape (O, C, kh, kw)
+        Kernels, same dtype as ``x``.
+    stride, padding : int, optional
+        Lattice spacing of the output units and zero padding, in pixels.
+    method : {"auto", "fft", "direct", "centers"}, optional
+        ``"centers"`` is the patch-matrix GEMM (BLAS), the usual choice for
+        small multi-channel kernels; ``"fft"`` and ``"direct"`` go through
+        :mod:`scipy.signal`; ``"auto"`` asks :func:`choose_method`.
+    return_patches : bool, optional
+        Also return the patch matrix of :func:`im2col` when the ``"centers"``
+        method computed it (else ``None``), for reuse in a backward pass.
+
+    Returns
+    -------
+    out : numpy.ndarray, shape (N, O, Ho, Wo)
+        The correlation.
+    patches : numpy.ndarray or None
+        Only with ``return_patches=True``.
+
+    Raises
+    ------
+    ValueError
+        If the channel counts differ, the kernel is larger than the padded
+        input, or ``method`` is unknown.
+    """
+    check_choice(method, "method", GRID_METHODS)
+    n, c, h, w = x.shape
+    o, c2, kh, kw = weight.shape
+    if c != c2:
+        raise ValueError(f"`x` has {c} channels but `weight` expects {c2}")
+    if kh > h + 2 * padding or kw > w + 2 * padding:
+        raise ValueError(
+            f"the kernel ({kh}x{kw}) is larger than the padded input "
+            f"({h + 2 * padding}x{w + 2 * padding})"
+        )
+    ho, wo = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
+    if method == "auto":
+        method = choose_method(
+            (h + 2 * padding, w + 2 * padding), (kh, kw), o, ho * wo, n, n_channels=c
+        )
+    patches = None
+    if method == "centers":
+        patches, _, _ = im2col(x, kh, kw, stride, padding)
+        out = (patches @ weight.reshape(o, -1).T).reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+    else:
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
+        out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, weight))
+        rows = np.arange(ho) * stride + kh // 2
+        cols = np.arange(wo) * stride + kw // 2
+        rr, cc = (a.ravel() for a in np.meshgrid(rows, cols, indexing="ij"))
+        # Even kernels: correlate_sampled needs odd sides, so prepend a zero row/column
+        # to the kernel and to the input; the sampled centres stay where they are.
+        if kh % 2 == 0 or kw % 2 == 0:
+            weight = np.pad(weight, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
+            xp = np.pad(xp, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
+        for ci in range(c):  # channels sum: each is a single-channel population
+            out += correlate_sampled(
+                np.ascontiguousarray(xp[:, ci]),
+                np.ascontiguousarray(weight[:, ci]),
+                rr,
+                cc,
+                method=method,
+            ).reshape(n, o, ho, wo)
+    return (out, patches) if return_patches else out

@@ -404,9 +404,11 @@ def linear_responses(population: Population, images: object, *, method: str = "a
                 bank.append(kernel)
         stacked = np.stack(bank).astype(array.dtype, copy=False)
         sampled = correlate_sampled(array, stacked, group.rows, group.cols, method=method)
+        # one RF size: its sites are all sites in order, and a slice avoids a scatter
+        sites = slice(None) if len(population.groups) == 1 else group.sites
         for t, (re, im) in enumerate(slots):
             value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
-            out[:, t, group.sites] = value
+            out[:, t, sites] = value
     out = out.reshape(n_images, population.n_neurons)
     return out[0] if single else out
 
@@ -495,7 +497,7 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
     height, width = population.field.shape
     dtype = np.complex128 if population.is_energy else np.float64
     nnz = sum(len(group.sites) * sum(k.size for k in group.kernels) for group in population.groups)
-    if nnz > np.iinfo(np.int32).max:
+    if max(nnz, height * width) > np.iinfo(np.int32).max:
         raise ValueError(
             f"the connectivity matrix would hold {nnz} non-zeros (over 2**31 - 1); "
             "use a coarser mosaic or `linear_responses`"
@@ -513,8 +515,8 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
             neuron = np.broadcast_to((t * population.n_sites + group.sites)[:, None, None], r.shape)
             weights = np.broadcast_to(kernel[None], r.shape)
             data.append(weights[inside])
-            row_idx.append(neuron[inside])
-            col_idx.append((r * width + c)[inside])
+            row_idx.append(neuron[inside].astype(np.int32))  # int32 halves the index memory
+            col_idx.append((r * width + c)[inside].astype(np.int32))
     matrix = scipy.sparse.coo_array(
         (
             np.concatenate(data).astype(dtype),

@@ -252,7 +252,8 @@ def test_connectivity_is_local_with_shared_weights():
 def test_choose_method_prefers_centers_for_sparse_sites_and_full_for_dense():
     assert choose_method((1024, 1024), (31, 31), 16, 18_000) == "centers"
     assert choose_method((1024, 1024), (31, 31), 16, 1024 * 1024) in ("fft", "direct")
-    assert choose_method((64, 64), (3, 3), 1, 4096) in ("direct", "centers")
+    assert choose_method((64, 64), (5, 5), 16, 4096) == "centers"  # small bank, dense: GEMM
+    assert choose_method((256, 256), (9, 9), 1, 256 * 256) == "fft"  # scipy direct: ~10 ns/MAC
 
 
 def test_correlate_sampled_matches_scipy(rng):
