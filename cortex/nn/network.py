@@ -1,0 +1,116 @@
+"""A network: an ordered list of layers (micrograd's ``Module``, numpy-ml's ``LayerBase``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .layers import Layer
+
+__all__ = ["Sequential"]
+
+
+class Sequential:
+    """Layers applied in order.
+
+    Parameters
+    ----------
+    layers : iterable of Layer
+        The layers; ``model[i]`` is layer ``i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cortex.nn import Conv2D, Dense, Flatten, ReLU, Sequential
+    >>> model = Sequential([Conv2D(1, 4, 3, padding=1, seed=0), ReLU(), Flatten(),
+    ...                     Dense(4 * 8 * 8, 10, seed=0)])
+    >>> model.forward(np.zeros((2, 1, 8, 8), np.float32)).shape
+    (2, 10)
+    """
+
+    def __init__(self, layers: Iterable[Layer]) -> None:
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("`layers` must hold at least one Layer, got none")
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"`layers[{i}]` must be a Layer, got {type(layer).__name__}")
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        inner = ",\n    ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([\n    {inner},\n])"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Run every layer; caches what ``backward`` needs."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Backpropagate dLoss/dOutput; accumulates parameter gradients; returns dLoss/dInput."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``(name, param, grad)`` of every trainable parameter, e.g. ``("0.weight", W, dW)``."""
+        out = []
+        for i, layer in enumerate(self.layers):
+            if layer.trainable:
+                for key, value in layer.params.items():
+                    out.append((f"{i}.{key}", value, layer.grads[key]))
+        return out
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every parameter (trainable or frozen), keyed ``"<layer>.<name>"``."""
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()
+        }
+
+    def zero_grad(self) -> None:
+        """Clear every layer's gradients."""
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def train(self) -> Sequential:
+        """Training mode (dropout active)."""
+        for layer in self.layers:
+            layer.training = True
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode (dropout off)."""
+        for layer in self.layers:
+            layer.training = False
+        return self
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Per-sample output shape for a per-sample input shape (checks every layer)."""
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+        return shape
+
+    def architecture(self) -> list[dict[str, Any]]:
+        """JSON-able description: each layer's class name, config and trainable flag."""
+        return [
+            {"type": type(layer).__name__, "config": layer.config(), "trainable": layer.trainable}
+            for layer in self.layers
+        ]
+
+    def n_parameters(self) -> int:
+        """Number of scalar parameters (trainable and frozen)."""
+        return int(sum(v.size for v in self.state().values()))

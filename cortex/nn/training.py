@@ -1,0 +1,259 @@
+"""Training loop: ``fit`` with a progress bar, ``evaluate`` and ``predict``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .._validation import as_float_array, as_rng, check_choice, check_integer
+from .losses import check_labels, mse, softmax_cross_entropy
+from .network import Sequential
+from .optim import Optimizer
+
+__all__ = ["History", "evaluate", "fit", "predict"]
+
+_LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}
+
+
+@dataclass
+class History:
+    """Per-epoch record of a :func:`fit` run (lists, one entry per epoch)."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The record as a JSON-able dict."""
+        return {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "val_loss": self.val_loss,
+            "val_accuracy": self.val_accuracy,
+        }
+
+
+def _check_model(model: object) -> Sequential:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"`model` must be a Sequential, got {type(model).__name__}")
+    return model
+
+
+def _check_data(model: Sequential, x: object, y: object, loss: str, name: str) -> tuple:
+    x = as_float_array(x, name)
+    if x.ndim < 2:
+        raise ValueError(f"`{name}` must be a batch (N, ...), got shape {x.shape}")
+    out_shape = model.output_shape(x.shape[1:])
+    if y is None:
+        return x, None
+    if loss == "cross_entropy":
+        if len(out_shape) != 1:
+            raise ValueError(
+                f"cross-entropy needs (N, n_classes) outputs, the model gives {out_shape}"
+            )
+        y = check_labels(y, out_shape[0], x.shape[0])
+    else:
+        y = as_float_array(y, "y")
+        if y.shape != (x.shape[0],) + tuple(out_shape):
+            raise ValueError(
+                f"`y` must have shape {(x.shape[0],) + tuple(out_shape)}, got {y.shape}"
+            )
+    return x, y
+
+
+def _accuracy(outputs: np.ndarray, y: np.ndarray, loss: str) -> float:
+    if loss != "cross_entropy":
+        return float("nan")
+    return float(np.mean(outputs.argmax(axis=1) == y))
+
+
+def _check_finite(value: Any, what: str, epoch: int, batch: int) -> None:
+    if not np.all(np.isfinite(value)):
+        raise FloatingPointError(
+            f"{what} became NaN or infinite at epoch {epoch + 1}, batch {batch + 1}; training "
+            "stopped before the weights were updated (lower the learning rate, or check the data)"
+        )
+
+
+def fit(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: Optimizer,
+    loss: str = "cross_entropy",
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    seed: int | np.random.Generator | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` with mini-batch gradient descent.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network (updated in place).
+    x : array_like, shape (N, ...)
+        Inputs, e.g. ``(N, C, H, W)`` images (float32 stays float32).
+    y : array_like
+        Integer labels ``(N,)`` for ``loss="cross_entropy"``, or targets of the
+        output's shape for ``"mse"``.
+    epochs, batch_size : int
+        Passes over the data and samples per update, >= 1.
+    optimizer : Optimizer
+        E.g. :class:`~cortex.nn.SGD` or :class:`~cortex.nn.Adam`.
+    loss : {"cross_entropy", "mse"}, optional
+        Softmax cross-entropy on logits, or mean squared error.
+    validation_data : (x_val, y_val), optional
+        Evaluated after every epoch.
+    seed : None, int or numpy.random.Generator, optional
+        Shuffling order; with seeded layers, the same seed gives the same
+        weights bit for bit.
+    progress : bool, optional
+        Show a progress bar per epoch (loss and accuracy) on stderr.
+
+    Returns
+    -------
+    History
+        Mean training loss and accuracy per epoch (accuracy ``nan`` for MSE),
+        and the validation figures when given.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a wrong model, optimiser, data shape or dtype, labels out of
+        range, or non-finite inputs.
+    FloatingPointError
+        If the loss or a gradient becomes NaN or infinite; the weights are
+        left as they were before that batch.
+    """
+    model = _check_model(model)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"`optimizer` must be an Optimizer, got {type(optimizer).__name__}")
+    check_choice(loss, "loss", tuple(_LOSSES))
+    epochs = check_integer(epochs, "epochs", minimum=1)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    x, y = _check_data(model, x, y, loss, "x")
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise TypeError("`validation_data` must be a pair (x_val, y_val)")
+        x_val, y_val = _check_data(model, validation_data[0], validation_data[1], loss, "x_val")
+    rng = as_rng(seed)
+    loss_fn = _LOSSES[loss]
+    history = History()
+    n = x.shape[0]
+    n_batches = -(-n // batch_size)
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(n)
+        total_loss = 0.0
+        correct = 0.0
+        bar = tqdm(
+            range(n_batches),
+            desc=f"epoch {epoch + 1}/{epochs}",
+            disable=not progress,
+            file=sys.stderr,
+            leave=True,
+            unit="batch",
+        )
+        for b in bar:
+            idx = order[b * batch_size : (b + 1) * batch_size]
+            xb, yb = x[idx], y[idx]
+            model.zero_grad()
+            outputs = model.forward(xb)
+            value, grad = loss_fn(outputs, yb)
+            _check_finite(value, "the loss", epoch, b)
+            model.backward(grad)
+            for name, _, g in model.parameters():
+                _check_finite(g, f"the gradient of {name}", epoch, b)
+            optimizer.step(model)
+            total_loss += value * len(idx)
+            if loss == "cross_entropy":
+                correct += float(np.sum(outputs.argmax(axis=1) == yb))
+            seen = b * batch_size + len(idx)
+            postfix = {"loss": f"{total_loss / seen:.4f}"}
+            if loss == "cross_entropy":
+                postfix["acc"] = f"{correct / seen:.3f}"
+            bar.set_postfix(postfix, refresh=False)
+        history.loss.append(total_loss / n)
+        history.accuracy.append(correct / n if loss == "cross_entropy" else float("nan"))
+        if validation_data is not None:
+            vl, va = evaluate(model, x_val, y_val, loss=loss)
+            history.val_loss.append(vl)
+            history.val_accuracy.append(va)
+            if progress:
+                bar.write(
+                    f"epoch {epoch + 1}/{epochs}: val_loss {vl:.4f}, val_acc {va:.4f}",
+                    file=sys.stderr,
+                )
+        bar.close()
+    model.eval()
+    return history
+
+
+def predict(model: Sequential, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """Model outputs (e.g. logits) in evaluation mode, batch by batch.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network.
+    x : array_like, shape (N, ...)
+        Inputs.
+    batch_size : int, optional
+        Samples per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, ...)
+        The outputs; ``argmax(axis=1)`` gives class predictions.
+    """
+    model = _check_model(model)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    x, _ = _check_data(model, x, None, "mse", "x")
+    model.eval()
+    return np.concatenate(
+        [model.forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+    )
+
+
+def evaluate(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str = "cross_entropy",
+    batch_size: int = 256,
+) -> tuple[float, float]:
+    """Loss and accuracy on a data set, in evaluation mode.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network.
+    x, y : array_like
+        Inputs and labels (or targets), as for :func:`fit`.
+    loss : {"cross_entropy", "mse"}, optional
+        The loss.
+    batch_size : int, optional
+        Samples per forward pass.
+
+    Returns
+    -------
+    loss : float
+        Mean loss.
+    accuracy : float
+        Fraction of correct argmax predictions (``nan`` for MSE).
+    """
+    model = _check_model(model)
+    check_choice(loss, "loss", tuple(_LOSSES))
+    x, y = _check_data(model, x, y, loss, "x")
+    outputs = predict(model, x, batch_size=batch_size)
+    value, _ = _LOSSES[loss](outputs, y)
+    return value, _accuracy(outputs, y, loss)
