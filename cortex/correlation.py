@@ -40,6 +40,7 @@ __all__ = [
     "col2im",
     "correlate",
     "correlate_sampled",
+    "grid_chunks",
     "im2col",
     "output_size",
 ]
@@ -238,7 +239,10 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def im2col(
     x: np.ndarray, kh: int, kw: int, stride: int, padding: int, pad_value: float = 0.0
 ) -> tuple[np.ndarray, int, int]:
-    """Patch matrix of a batch: one row per output position, one column per weight.
+    """Patch matrix of a batch, channel-major: one row per weight, one column per output unit.
+
+    Built tap by tap (``kh * kw`` block copies, no per-pixel loop), in the
+    layout whose product with the weights is one BLAS GEMM.
 
     Parameters
     ----------
@@ -253,22 +257,26 @@ def im2col(
 
     Returns
     -------
-    cols : numpy.ndarray, shape (N * Ho * Wo, C * kh * kw)
-        Row ``(n, i, j)`` holds the input patch under output unit ``(i, j)``
-        of image ``n``, flattened in ``(c, a, b)`` order like the weights.
+    cols : numpy.ndarray, shape (C * kh * kw, N * Ho * Wo)
+        Column ``(n, i, j)`` holds the input patch under output unit ``(i, j)``
+        of image ``n``, flattened in ``(c, a, b)`` order like the weights, so
+        ``weight.reshape(O, -1) @ cols`` is the correlation in ``(O, N, Ho, Wo)``.
     Ho, Wo : int
         Output size.
     """
     n, c, h, w = x.shape
     ho = output_size(h, kh, stride, padding)
     wo = output_size(w, kw, stride, padding)
+    hp, wp = h + 2 * padding, w + 2 * padding
+    xt = np.empty((c, n, hp, wp), dtype=x.dtype)  # channel-major padded copy
     if padding:
-        x = np.pad(
-            x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=pad_value
-        )
-    win = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
-    return cols, ho, wo
+        xt[...] = pad_value
+    xt[:, :, padding : padding + h, padding : padding + w] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for a in range(kh):  # a loop over kernel taps, not pixels
+        for b in range(kw):
+            cols[:, a, b] = xt[:, :, a : a + stride * ho : stride, b : b + stride * wo : stride]
+    return cols.reshape(c * kh * kw, n * ho * wo), ho, wo
 
 
 def col2im(
@@ -283,7 +291,7 @@ def col2im(
 
     Parameters
     ----------
-    cols : numpy.ndarray, shape (N * Ho * Wo, C * kh * kw)
+    cols : numpy.ndarray, shape (C * kh * kw, N * Ho * Wo)
         Values per patch entry (e.g. the gradient of the loss).
     input_shape : tuple of int
         ``(N, C, H, W)`` of the input of :func:`im2col`.
@@ -293,24 +301,31 @@ def col2im(
     Returns
     -------
     numpy.ndarray, shape (N, C, H, W)
-        ``out[n, c, y, x] = sum`` of every patch entry that read input pixel ``(y, x)``.
+        ``out[n, c, y, x] = sum`` of every patch entry that read input pixel
+        ``(y, x)`` (a channel-major array seen through a transposed view).
     """
     n, c, h, w = input_shape
     ho = output_size(h, kh, stride, padding)
     wo = output_size(w, kw, stride, padding)
-    patches = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
-    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
+    patches = cols.reshape(c, kh, kw, n, ho, wo)
+    out = np.zeros((c, n, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
     for a in range(kh):  # a loop over kernel taps, not pixels
         for b in range(kw):
             out[:, :, a : a + stride * ho : stride, b : b + stride * wo : stride] += patches[
-                :, :, a, b
+                :, a, b
             ]
-    if padding:
-        out = out[:, :, padding:-padding, padding:-padding]
-    return out
+    return out[:, :, padding : padding + h, padding : padding + w].transpose(1, 0, 2, 3)
 
 
 GRID_METHODS = ("auto", "fft", "direct", "centers")
+_GRID_CHUNK_BYTES = 4 * 2**20  # patch matrix per chunk: small enough to stay in cache
+
+
+def grid_chunks(n: int, bytes_per_sample: int, chunk_bytes: int | None = None) -> list[tuple]:
+    """Split ``n`` samples into ``(start, stop)`` chunks of at most ``chunk_bytes`` of patches."""
+    limit = _GRID_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+    step = max(1, limit // max(bytes_per_sample, 1))
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
 def correlate(
@@ -320,8 +335,8 @@ def correlate(
     stride: int = 1,
     padding: int = 0,
     method: str = "auto",
-    return_patches: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
+    chunk_bytes: int | None = None,
+) -> np.ndarray:
     """Multi-channel cross-correlation on a strided grid, as :class:`torch.nn.Conv2d` (no bias).
 
     ``out[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] * xp[n, c, i * stride + a, j * stride + b]``
@@ -342,16 +357,14 @@ def correlate(
         ``"centers"`` is the patch-matrix GEMM (BLAS), the usual choice for
         small multi-channel kernels; ``"fft"`` and ``"direct"`` go through
         :mod:`scipy.signal`; ``"auto"`` asks :func:`choose_method`.
-    return_patches : bool, optional
-        Also return the patch matrix of :func:`im2col` when the ``"centers"``
-        method computed it (else ``None``), for reuse in a backward pass.
+    chunk_bytes : int, optional
+        ``"centers"`` only: size of the patch matrix built at once (samples are
+        processed in chunks so it stays in cache); default ``_GRID_CHUNK_BYTES``.
 
     Returns
     -------
-    out : numpy.ndarray, shape (N, O, Ho, Wo)
-        The correlation.
-    patches : numpy.ndarray or None
-        Only with ``return_patches=True``.
+    numpy.ndarray, shape (N, O, Ho, Wo)
+        The correlation (a view of an ``(O, N, Ho, Wo)`` array for ``"centers"``).
 
     Raises
     ------
@@ -374,10 +387,13 @@ def correlate(
         method = choose_method(
             (h + 2 * padding, w + 2 * padding), (kh, kw), o, ho * wo, n, n_channels=c
         )
-    patches = None
     if method == "centers":
-        patches, _, _ = im2col(x, kh, kw, stride, padding)
-        out = (patches @ weight.reshape(o, -1).T).reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+        w2 = weight.reshape(o, -1)
+        out = np.empty((o, n * ho * wo), dtype=np.result_type(x, weight))
+        for start, stop in grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes):
+            patches, _, _ = im2col(x[start:stop], kh, kw, stride, padding)
+            out[:, start * ho * wo : stop * ho * wo] = w2 @ patches
+        out = out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
         out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, weight))
@@ -397,4 +413,4 @@ def correlate(
                 cc,
                 method=method,
             ).reshape(n, o, ho, wo)
-    return (out, patches) if return_patches else out
+    return out

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._validation import as_rng, check_choice, check_integer, check_positive
-from ..correlation import GRID_METHODS, col2im, correlate, im2col, output_size
+from ..correlation import GRID_METHODS, col2im, correlate, grid_chunks, im2col, output_size
 from ..receptive_fields import ReceptiveField
 
 __all__ = [
@@ -107,8 +107,14 @@ class Layer:
         """Output for input ``x``."""
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        """Gradient w.r.t. the input, given the gradient w.r.t. the output."""
+    def backward(
+        self, grad: np.ndarray, *, input_grad: bool = True
+    ) -> np.ndarray | None:  # pragma: no cover - abstract
+        """Gradient w.r.t. the input, given the gradient w.r.t. the output.
+
+        Layers with parameters skip the input gradient (and return None) when
+        ``input_grad`` is False; the first layer of a network needs none.
+        """
         raise NotImplementedError
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -323,35 +329,45 @@ class Conv2D(Layer):
         """Correlate ``x`` of shape ``(N, in, H, W)``; returns ``(N, out, Ho, Wo)``."""
         x = _check_input(x, "x", 4, _DTYPES[self.dtype])
         self.output_shape(x.shape[1:])
-        weight = self.params["weight"]
-        out, patches = correlate(
-            x,
-            weight,
-            stride=self.stride,
-            padding=self.padding,
-            method=self.method,
-            return_patches=True,
+        out = correlate(
+            x, self.params["weight"], stride=self.stride, padding=self.padding, method=self.method
         )
         if self.use_bias:
             out = out + self.params["bias"][:, None, None]
-        self._cache = (x, patches, out.shape)
+        self._cache = (x, out.shape)
         return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Gradient w.r.t. the input; accumulates weight and bias gradients."""
-        x, patches, out_shape = self._cache
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Gradient w.r.t. the input; accumulates weight and bias gradients.
+
+        With ``input_grad=False`` (the first layer of a network) the input
+        gradient is not computed and None is returned.
+        """
+        x, out_shape = self._cache
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
-        o = self.out_channels
+        n, o, ho, wo = out_shape
         kh, kw = self.kernel_size
-        g2 = grad.transpose(0, 2, 3, 1).reshape(-1, o)  # (N * Ho * Wo, out)
-        if self.trainable:
-            if patches is None:
-                patches, _, _ = im2col(x, kh, kw, self.stride, self.padding)
-            self.grads["weight"] += (g2.T @ patches).reshape(self.params["weight"].shape)
-            if self.use_bias:
-                self.grads["bias"] += grad.sum(axis=(0, 2, 3))
-        dcols = g2 @ self.params["weight"].reshape(o, -1)
-        return col2im(dcols, x.shape, kh, kw, self.stride, self.padding)
+        s, p = self.stride, self.padding
+        g2 = grad.transpose(1, 0, 2, 3).reshape(o, -1)  # (out, N * Ho * Wo)
+        w2 = self.params["weight"].reshape(o, -1)
+        if self.trainable and self.use_bias:
+            self.grads["bias"] += g2.sum(axis=1)
+        if not (self.trainable or input_grad):
+            return None
+        dx = np.empty(x.shape, dtype=grad.dtype) if input_grad else None
+        dw = np.zeros_like(w2) if self.trainable else None
+        # Chunks of samples keep each patch matrix in cache; patches are rebuilt here
+        # rather than kept from the forward pass (cheaper than streaming them from memory).
+        for start, stop in grid_chunks(n, w2.shape[1] * ho * wo * x.itemsize):
+            g_chunk = g2[:, start * ho * wo : stop * ho * wo]
+            if dw is not None:
+                patches, _, _ = im2col(x[start:stop], kh, kw, s, p)
+                dw += g_chunk @ patches.T
+            if dx is not None:
+                dx[start:stop] = col2im(w2.T @ g_chunk, (stop - start, *x.shape[1:]), kh, kw, s, p)
+        if dw is not None:
+            self.grads["weight"] += dw.reshape(self.params["weight"].shape)
+        return dx
 
 
 class LocallyConnected2D(Layer):
@@ -478,8 +494,8 @@ class LocallyConnected2D(Layer):
         n = x.shape[0]
         kh, kw = self.kernel_size
         ho, wo, o = self.params["weight"].shape[:3]
-        cols, _, _ = im2col(x, kh, kw, self.stride, self.padding)
-        patches = cols.reshape(n, ho * wo, -1).transpose(1, 0, 2)  # (L, N, K)
+        cols, _, _ = im2col(x, kh, kw, self.stride, self.padding)  # (K, N * L)
+        patches = cols.reshape(-1, n, ho * wo).transpose(2, 1, 0)  # (L, N, K)
         weight = self.params["weight"].reshape(ho * wo, o, -1)  # (L, out, K)
         out = np.matmul(patches, weight.transpose(0, 2, 1))  # (L, N, out)
         out = out.transpose(1, 2, 0).reshape(n, o, ho, wo)
@@ -488,8 +504,8 @@ class LocallyConnected2D(Layer):
         self._cache = (x, patches, out.shape)
         return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Gradient w.r.t. the input; accumulates per-position weight gradients."""
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Gradient w.r.t. the input (None if not ``input_grad``); accumulates weight gradients."""
         x, patches, out_shape = self._cache
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
         n, o, ho, wo = out_shape
@@ -500,9 +516,11 @@ class LocallyConnected2D(Layer):
             self.grads["weight"] += dw.reshape(self.params["weight"].shape)
             if self.use_bias:
                 self.grads["bias"] += grad.sum(axis=0)
+        if not input_grad:
+            return None
         weight = self.params["weight"].reshape(ho * wo, o, -1)
         dpatches = np.matmul(g, weight)  # (L, N, K)
-        dcols = dpatches.transpose(1, 0, 2).reshape(n * ho * wo, -1)
+        dcols = dpatches.transpose(2, 1, 0).reshape(-1, n * ho * wo)
         return col2im(dcols, x.shape, kh, kw, self.stride, self.padding)
 
 
@@ -516,7 +534,7 @@ class ReLU(Layer):
         self._cache = mask
         return x * mask
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Pass the gradient where the input was positive."""
         mask = self._cache
         return _check_grad(grad, mask.shape, None) * mask
@@ -562,13 +580,34 @@ class _Pool2D(Layer):
             output_size(w, kw, self.stride, self.padding),
         )
 
-    def _windows(self, x: np.ndarray, pad_value: float) -> tuple[np.ndarray, int, int]:
-        n, c = x.shape[:2]
+    def _taps(self, x: np.ndarray, pad_value: float) -> tuple[np.ndarray, list, int, int]:
+        """Padded input and, per window tap, the strided view it contributes."""
         kh, kw = self.kernel_size
-        cols, ho, wo = im2col(
-            x.reshape(n * c, 1, *x.shape[2:]), kh, kw, self.stride, self.padding, pad_value
-        )
-        return cols, ho, wo  # (N * C * Ho * Wo, kh * kw)
+        s, p = self.stride, self.padding
+        _, ho, wo = self.output_shape(x.shape[1:])
+        if p:
+            x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad_value)
+        views = [
+            x[:, :, a : a + s * ho : s, b : b + s * wo : s] for a in range(kh) for b in range(kw)
+        ]
+        return x, views, ho, wo
+
+    def _scatter(self, shape: tuple[int, ...], parts: list[np.ndarray]) -> np.ndarray:
+        """Adjoint of :meth:`_taps`: add each tap's part back onto the (unpadded) input."""
+        kh, kw = self.kernel_size
+        s, p = self.stride, self.padding
+        n, c, h, w = shape
+        ho, wo = parts[0].shape[2:]
+        dx = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=parts[0].dtype)
+        disjoint = s >= kh and s >= kw  # windows do not overlap: assign, no read-back
+        taps = [(a, b) for a in range(kh) for b in range(kw)]
+        for (a, b), part in zip(taps, parts, strict=True):
+            view = dx[:, :, a : a + s * ho : s, b : b + s * wo : s]
+            if disjoint:
+                view[...] = part
+            else:
+                view += part
+        return dx[:, :, p : p + h, p : p + w]
 
 
 class MaxPool2D(_Pool2D):
@@ -582,32 +621,38 @@ class MaxPool2D(_Pool2D):
         Window spacing (default: ``kernel_size``).
     padding : int, optional
         ``-inf`` padding on each side, at most half the window.
+
+    Notes
+    -----
+    Ties go to the first maximum in raster order (as ``numpy.argmax``), so the
+    gradient of each window reaches exactly one input.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Maximum over each window."""
         x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
-        self.output_shape(x.shape[1:])
-        n, c = x.shape[:2]
-        cols, ho, wo = self._windows(x, -np.inf)
-        arg = cols.argmax(axis=1)
-        out = cols[np.arange(cols.shape[0]), arg].reshape(n, c, ho, wo)
-        self._cache = (x.shape, arg, cols.shape)
-        return out
+        _, views, _, _ = self._taps(x, -np.inf)
+        best = views[0].copy()
+        for view in views[1:]:  # a loop over window taps, not pixels
+            np.maximum(best, view, out=best)
+        # index of the first tap holding the maximum (ties: first in raster order)
+        arg = np.zeros(best.shape, dtype=np.uint16)
+        found = np.zeros(best.shape, dtype=bool)
+        for t, view in enumerate(views):
+            hit = view == best
+            hit &= ~found
+            if t:
+                arg += hit * np.uint16(t)
+            found |= hit
+        self._cache = (x.shape, arg)
+        return best
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Route each gradient to its window's maximum."""
-        shape, arg, cols_shape = self._cache
-        n, c = shape[:2]
-        grad = _check_grad(grad, (n, c) + self._out_hw(shape), None)
-        dcols = np.zeros(cols_shape, dtype=grad.dtype)
-        dcols[np.arange(cols_shape[0]), arg] = grad.ravel()
-        kh, kw = self.kernel_size
-        dx = col2im(dcols, (n * c, 1, *shape[2:]), kh, kw, self.stride, self.padding)
-        return dx.reshape(shape)
-
-    def _out_hw(self, shape: tuple[int, ...]) -> tuple[int, int]:
-        return self.output_shape(shape[1:])[1:]
+        shape, arg = self._cache
+        grad = _check_grad(grad, arg.shape, None)
+        n_taps = self.kernel_size[0] * self.kernel_size[1]
+        return self._scatter(shape, [grad * (arg == t) for t in range(n_taps)])
 
 
 class AvgPool2D(_Pool2D):
@@ -626,21 +671,21 @@ class AvgPool2D(_Pool2D):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Mean over each window."""
         x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
-        self.output_shape(x.shape[1:])
-        n, c = x.shape[:2]
-        cols, ho, wo = self._windows(x, 0.0)
-        self._cache = (x.shape, cols.shape)
-        return cols.mean(axis=1).reshape(n, c, ho, wo)
+        _, views, _, _ = self._taps(x, 0.0)
+        out = views[0].copy()
+        for view in views[1:]:
+            out += view
+        out /= len(views)
+        self._cache = (x.shape, out.shape)
+        return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Spread each gradient evenly over its window."""
-        shape, cols_shape = self._cache
-        n, c = shape[:2]
-        grad = _check_grad(grad, (n, c) + self.output_shape(shape[1:])[1:], None)
-        dcols = np.repeat(grad.reshape(-1, 1) / cols_shape[1], cols_shape[1], axis=1)
-        kh, kw = self.kernel_size
-        dx = col2im(dcols, (n * c, 1, *shape[2:]), kh, kw, self.stride, self.padding)
-        return dx.reshape(shape)
+        shape, out_shape = self._cache
+        grad = _check_grad(grad, out_shape, None)
+        n_taps = self.kernel_size[0] * self.kernel_size[1]
+        part = grad / n_taps
+        return self._scatter(shape, [part] * n_taps)
 
 
 class Flatten(Layer):
@@ -656,7 +701,7 @@ class Flatten(Layer):
         self._cache = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Reshape back."""
         shape = self._cache
         return _check_grad(grad, (shape[0], int(np.prod(shape[1:]))), None).reshape(shape)
@@ -732,15 +777,15 @@ class Dense(Layer):
         out = x @ self.params["weight"].T
         return out + self.params["bias"] if self.use_bias else out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Gradient w.r.t. the input; accumulates weight and bias gradients."""
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Gradient w.r.t. the input (None if not ``input_grad``); accumulates gradients."""
         x = self._cache
         grad = _check_grad(grad, (x.shape[0], self.out_features), _DTYPES[self.dtype])
         if self.trainable:
             self.grads["weight"] += grad.T @ x
             if self.use_bias:
                 self.grads["bias"] += grad.sum(axis=0)
-        return grad @ self.params["weight"]
+        return grad @ self.params["weight"] if input_grad else None
 
 
 class Dropout(Layer):
@@ -775,7 +820,7 @@ class Dropout(Layer):
         self._cache = keep
         return x * keep
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Mask the gradient like the forward pass."""
         return grad if self._cache is None else grad * self._cache
 

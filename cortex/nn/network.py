@@ -59,11 +59,26 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Backpropagate dLoss/dOutput; accumulates parameter gradients; returns dLoss/dInput."""
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
-        return grad
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate dLoss/dOutput; accumulates parameter gradients.
+
+        Parameters
+        ----------
+        grad : numpy.ndarray
+            dLoss/dOutput.
+        input_grad : bool, optional
+            Return dLoss/dInput; training passes False so the first layer
+            skips that work.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            dLoss/dInput, or None when ``input_grad`` is False.
+        """
+        for i, layer in enumerate(reversed(self.layers)):
+            first = i == len(self.layers) - 1
+            grad = layer.backward(grad, input_grad=input_grad or not first)
+        return grad if input_grad else None
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """``(name, param, grad)`` of every trainable parameter, e.g. ``("0.weight", W, dW)``."""

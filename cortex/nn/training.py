@@ -169,7 +169,7 @@ def fit(
             outputs = model.forward(xb)
             value, grad = loss_fn(outputs, yb)
             _check_finite(value, "the loss", epoch, b)
-            model.backward(grad)
+            model.backward(grad, input_grad=False)
             for name, _, g in model.parameters():
                 _check_finite(g, f"the gradient of {name}", epoch, b)
             optimizer.step(model)
