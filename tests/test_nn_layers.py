@@ -300,3 +300,24 @@ def test_bad_forward_inputs():
     conv.forward(np.zeros((1, 3, 8, 8)))
     with pytest.raises(ValueError, match="`grad` must have the output's shape"):
         conv.backward(np.zeros((1, 4, 3, 3)))
+
+
+def test_chunked_patch_matrices_give_the_same_results(monkeypatch, rng):
+    import cortex.correlation as correlation
+
+    x = rng.standard_normal((5, 3, 9, 8))
+    layer = Conv2D(3, 4, 3, stride=2, padding=1, seed=0, dtype="float64")
+    whole = layer.forward(x)
+    g = rng.standard_normal(whole.shape)
+    layer.zero_grad()
+    dx_whole = layer.backward(g)
+    dw_whole = layer.grads["weight"].copy()
+    monkeypatch.setattr(correlation, "_GRID_CHUNK_BYTES", 1)  # one sample per chunk
+    assert len(correlation.grid_chunks(5, 100)) == 5
+    np.testing.assert_allclose(layer.forward(x), whole, atol=1e-12)
+    np.testing.assert_allclose(whole, naive_conv(x, layer.params["weight"], layer.params["bias"], 2, 1), atol=1e-12)
+    layer.zero_grad()
+    np.testing.assert_allclose(layer.backward(g), dx_whole, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["weight"], dw_whole, atol=1e-12)
+    _check_layer_gradients(layer, x[:2], rng)
+    assert layer.backward(g[:2], input_grad=False) is None
