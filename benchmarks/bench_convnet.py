@@ -106,7 +106,7 @@ def torch_step_fn(batch: int, rng: np.random.Generator):
         loss = torch.nn.functional.cross_entropy(net(x), y)
         loss.backward()
         opt.step()
-        return float(loss)
+        return loss.item()
 
     return step
 
