@@ -23,7 +23,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._validation import as_rng, check_choice, check_integer, check_positive
-from ..correlation import GRID_METHODS, col2im, correlate, grid_chunks, im2col, output_size
+from ..correlation import (
+    GRID_METHODS,
+    col2im,
+    correlate,
+    grid_chunks,
+    im2col,
+    output_size,
+)
 from ..receptive_fields import ReceptiveField
 
 __all__ = [
@@ -333,7 +340,7 @@ class Conv2D(Layer):
             x, self.params["weight"], stride=self.stride, padding=self.padding, method=self.method
         )
         if self.use_bias:
-            out = out + self.params["bias"][:, None, None]
+            out += self.params["bias"][:, None, None]  # `out` is a fresh array
         self._cache = (x, out.shape)
         return out
 
@@ -598,7 +605,8 @@ class _Pool2D(Layer):
         s, p = self.stride, self.padding
         n, c, h, w = shape
         ho, wo = parts[0].shape[2:]
-        dx = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=parts[0].dtype)
+        # channel-major memory (seen as N, C, H, W), the layout the layers before use
+        dx = np.zeros((c, n, h + 2 * p, w + 2 * p), dtype=parts[0].dtype).transpose(1, 0, 2, 3)
         disjoint = s >= kh and s >= kw  # windows do not overlap: assign, no read-back
         taps = [(a, b) for a in range(kh) for b in range(kw)]
         for (a, b), part in zip(taps, parts, strict=True):
