@@ -18,7 +18,7 @@ input to their own ``dtype``).
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -99,10 +99,6 @@ class Layer:
         ``eval()``.
     """
 
-    #: Receptive-field geometry: ``(kernel, stride, padding)`` per axis, or
-    #: ``None`` for layers that change no geometry (pointwise).
-    geometry: ClassVar[str] = "pointwise"
-
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
@@ -135,7 +131,44 @@ class Layer:
     @property
     def kernel_geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None:
         """``((kh, kw), (sh, sw), (ph, pw))`` for conv/pool layers, else None."""
-        return None
+        if not hasattr(self, "kernel_size"):
+            return None
+        return self.kernel_size, (self.stride,) * 2, (self.padding,) * 2
+
+    def _init_params(
+        self,
+        weight_shape: tuple[int, ...],
+        bias_shape: tuple[int, ...] | None,
+        fan_in: int,
+        seed: int | np.random.Generator | None,
+    ) -> None:
+        """Uniform ``+-1/sqrt(fan_in)`` weights (and bias) in the layer's dtype."""
+        rng = as_rng(seed)
+        bound = 1.0 / math.sqrt(fan_in)
+        dtype = _DTYPES[self.dtype]
+        self.params["weight"] = rng.uniform(-bound, bound, weight_shape).astype(dtype)
+        if bias_shape is not None:
+            self.params["bias"] = rng.uniform(-bound, bound, bias_shape).astype(dtype)
+        self.zero_grad()
+
+    def _init_window(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int,
+        padding: int,
+        bias: bool,
+        dtype: str,
+    ) -> None:
+        """Validate and store the geometry shared by Conv2D and LocallyConnected2D."""
+        self.in_channels = check_integer(in_channels, "in_channels", minimum=1)
+        self.out_channels = check_integer(out_channels, "out_channels", minimum=1)
+        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
+        self.stride = check_integer(stride, "stride", minimum=1)
+        self.padding = check_integer(padding, "padding", minimum=0)
+        self.dtype = _dtype_name(dtype)
+        self.use_bias = bool(bias)
 
     def zero_grad(self) -> None:
         """Set every gradient to zero."""
@@ -183,8 +216,6 @@ class Conv2D(Layer):
         ``"weight"`` of shape ``(out, in, kh, kw)`` and ``"bias"`` of shape ``(out,)``.
     """
 
-    geometry = "window"
-
     def __init__(
         self,
         in_channels: int,
@@ -199,24 +230,15 @@ class Conv2D(Layer):
         method: str = "auto",
     ) -> None:
         super().__init__()
-        self.in_channels = check_integer(in_channels, "in_channels", minimum=1)
-        self.out_channels = check_integer(out_channels, "out_channels", minimum=1)
-        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
-        self.stride = check_integer(stride, "stride", minimum=1)
-        self.padding = check_integer(padding, "padding", minimum=0)
+        self._init_window(in_channels, out_channels, kernel_size, stride, padding, bias, dtype)
         self.method = check_choice(method, "method", GRID_METHODS)
-        self.dtype = _dtype_name(dtype)
-        self.use_bias = bool(bias)
-        rng = as_rng(seed)
         kh, kw = self.kernel_size
-        bound = 1.0 / math.sqrt(self.in_channels * kh * kw)
-        np_dtype = _DTYPES[self.dtype]
-        self.params["weight"] = rng.uniform(
-            -bound, bound, (self.out_channels, self.in_channels, kh, kw)
-        ).astype(np_dtype)
-        if self.use_bias:
-            self.params["bias"] = rng.uniform(-bound, bound, self.out_channels).astype(np_dtype)
-        self.zero_grad()
+        self._init_params(
+            (self.out_channels, self.in_channels, kh, kw),
+            (self.out_channels,) if self.use_bias else None,
+            self.in_channels * kh * kw,
+            seed,
+        )
 
     @classmethod
     def from_receptive_fields(
@@ -302,11 +324,6 @@ class Conv2D(Layer):
         layer.params["bias"][...] = 0.0
         layer.trainable = bool(trainable)
         return layer
-
-    @property
-    def kernel_geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-        """``(kernel, stride, padding)`` pairs."""
-        return self.kernel_size, (self.stride,) * 2, (self.padding,) * 2
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
@@ -408,8 +425,6 @@ class LocallyConnected2D(Layer):
         shape ``(out, Ho, Wo)``.
     """
 
-    geometry = "window"
-
     def __init__(
         self,
         in_channels: int,
@@ -424,28 +439,18 @@ class LocallyConnected2D(Layer):
         dtype: str = "float32",
     ) -> None:
         super().__init__()
-        self.in_channels = check_integer(in_channels, "in_channels", minimum=1)
-        self.out_channels = check_integer(out_channels, "out_channels", minimum=1)
+        self._init_window(in_channels, out_channels, kernel_size, stride, padding, bias, dtype)
         self.input_size = _pair(input_size, "input_size", minimum=1)
-        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
-        self.stride = check_integer(stride, "stride", minimum=1)
-        self.padding = check_integer(padding, "padding", minimum=0)
-        self.dtype = _dtype_name(dtype)
-        self.use_bias = bool(bias)
         _check_fits(self.input_size, self.kernel_size, self.padding, type(self).__name__)
         kh, kw = self.kernel_size
         ho = output_size(self.input_size[0], kh, self.stride, self.padding)
         wo = output_size(self.input_size[1], kw, self.stride, self.padding)
-        rng = as_rng(seed)
-        bound = 1.0 / math.sqrt(self.in_channels * kh * kw)
-        np_dtype = _DTYPES[self.dtype]
-        shape = (ho, wo, self.out_channels, self.in_channels, kh, kw)
-        self.params["weight"] = rng.uniform(-bound, bound, shape).astype(np_dtype)
-        if self.use_bias:
-            self.params["bias"] = rng.uniform(-bound, bound, (self.out_channels, ho, wo)).astype(
-                np_dtype
-            )
-        self.zero_grad()
+        self._init_params(
+            (ho, wo, self.out_channels, self.in_channels, kh, kw),
+            (self.out_channels, ho, wo) if self.use_bias else None,
+            self.in_channels * kh * kw,
+            seed,
+        )
 
     @classmethod
     def from_conv2d(cls, conv: Conv2D, input_size: tuple[int, int]) -> LocallyConnected2D:
@@ -466,11 +471,6 @@ class LocallyConnected2D(Layer):
         if conv.use_bias:
             layer.params["bias"][...] = conv.params["bias"][:, None, None]
         return layer
-
-    @property
-    def kernel_geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-        """``(kernel, stride, padding)`` pairs."""
-        return self.kernel_size, (self.stride,) * 2, (self.padding,) * 2
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
@@ -548,8 +548,6 @@ class ReLU(Layer):
 
 
 class _Pool2D(Layer):
-    geometry = "window"
-
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0) -> None:
         super().__init__()
         self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
@@ -562,11 +560,6 @@ class _Pool2D(Layer):
                 f"`padding` must be at most half the kernel size ({min(self.kernel_size) // 2}), "
                 f"got {self.padding}"
             )
-
-    @property
-    def kernel_geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-        """``(kernel, stride, padding)`` pairs."""
-        return self.kernel_size, (self.stride,) * 2, (self.padding,) * 2
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
@@ -749,15 +742,12 @@ class Dense(Layer):
         self.out_features = check_integer(out_features, "out_features", minimum=1)
         self.dtype = _dtype_name(dtype)
         self.use_bias = bool(bias)
-        rng = as_rng(seed)
-        bound = 1.0 / math.sqrt(self.in_features)
-        np_dtype = _DTYPES[self.dtype]
-        self.params["weight"] = rng.uniform(
-            -bound, bound, (self.out_features, self.in_features)
-        ).astype(np_dtype)
-        if self.use_bias:
-            self.params["bias"] = rng.uniform(-bound, bound, self.out_features).astype(np_dtype)
-        self.zero_grad()
+        self._init_params(
+            (self.out_features, self.in_features),
+            (self.out_features,) if self.use_bias else None,
+            self.in_features,
+            seed,
+        )
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
