@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from ._io import atomic_write
 
 __all__ = ["main"]
 
@@ -78,14 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _save(fig: object, path: Path) -> None:
     """Save ``fig`` as a PNG atomically: a temporary file in the same directory, then rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=120)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
 
 
 def _demo(out: Path, *, small: bool, seed: int) -> list[Path]:

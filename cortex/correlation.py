@@ -31,7 +31,7 @@ import scipy.fft
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import check_choice
+from ._validation import as_float_array, check_choice, check_integer
 
 __all__ = [
     "GRID_METHODS",
@@ -156,14 +156,42 @@ def correlate_sampled(
 
     Raises
     ------
+    TypeError
+        If the arrays are not numeric or ``rows``/``cols`` are not integers.
     ValueError
-        If ``method`` is unknown or a kernel side is even.
+        If ``method`` is unknown, a shape is wrong, a kernel side is even,
+        values are not finite, or a site lies outside the image.
     """
     check_choice(method, "method", METHODS)
+    images = as_float_array(images, "images", ndims=(3,))
+    kernels = as_float_array(kernels, "kernels", ndims=(3,)).astype(images.dtype, copy=False)
+    _, height, width = images.shape
+    if kernels.shape[1] % 2 == 0 or kernels.shape[2] % 2 == 0:
+        raise ValueError(f"`kernels` must have odd sides, got shape {kernels.shape}")
+    sites = []
+    for name, index, size in (("rows", rows, height), ("cols", cols, width)):
+        index = np.asarray(index)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"`{name}` must hold integers, got dtype {index.dtype}")
+        if index.ndim != 1:
+            raise ValueError(f"`{name}` must be 1-D, got shape {index.shape}")
+        if index.size and (index.min() < 0 or index.max() >= size):
+            bad = index[(index < 0) | (index >= size)][0]
+            raise ValueError(f"`{name}` must be in [0, {size}), got {int(bad)}")
+        sites.append(index.astype(np.intp, copy=False))
+    if sites[0].shape != sites[1].shape:
+        raise ValueError(
+            f"`rows` and `cols` must have the same length, got {sites[0].size} and {sites[1].size}"
+        )
+    return _correlate_sampled(images, kernels, sites[0], sites[1], method)
+
+
+def _correlate_sampled(
+    images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str
+) -> np.ndarray:
+    """:func:`correlate_sampled` without input checks, for callers that validated already."""
     n_images, height, width = images.shape
     n_kernels, kh, kw = kernels.shape
-    if kh % 2 == 0 or kw % 2 == 0:
-        raise ValueError(f"`kernels` must have odd sides, got shape {kernels.shape}")
     if method == "auto":
         method = choose_method((height, width), (kh, kw), n_kernels, len(rows), n_images)
     if method == "fft":
@@ -373,6 +401,22 @@ def correlate(
         input, or ``method`` is unknown.
     """
     check_choice(method, "method", GRID_METHODS)
+    x = as_float_array(x, "x", ndims=(4,))
+    weight = as_float_array(weight, "weight", ndims=(4,)).astype(x.dtype, copy=False)
+    stride = check_integer(stride, "stride", minimum=1)
+    padding = check_integer(padding, "padding", minimum=0)
+    return _correlate_grid(x, weight, stride, padding, method, chunk_bytes)
+
+
+def _correlate_grid(
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: int,
+    padding: int,
+    method: str,
+    chunk_bytes: int | None = None,
+) -> np.ndarray:
+    """:func:`correlate` without input checks (the layers validate their input)."""
     n, c, h, w = x.shape
     o, c2, kh, kw = weight.shape
     if c != c2:
@@ -406,11 +450,7 @@ def correlate(
             weight = np.pad(weight, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
             xp = np.pad(xp, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
         for ci in range(c):  # channels sum: each is a single-channel population
-            out += correlate_sampled(
-                np.ascontiguousarray(xp[:, ci]),
-                np.ascontiguousarray(weight[:, ci]),
-                rr,
-                cc,
-                method=method,
+            out += _correlate_sampled(
+                np.ascontiguousarray(xp[:, ci]), np.ascontiguousarray(weight[:, ci]), rr, cc, method
             ).reshape(n, o, ho, wo)
     return out

@@ -137,8 +137,13 @@ class Mosaic:
         scales.flags.writeable = False
         object.__setattr__(self, "centers", centers)
         object.__setattr__(self, "scales", scales)
-        if not isinstance(self.lattice, str):
-            raise TypeError(f"`lattice` must be a string, got {type(self.lattice).__name__}")
+        check_choice(self.lattice, "lattice", LATTICES + ("custom",))
+        if self.lattice != "custom":
+            object.__setattr__(self, "spacing", check_positive(self.spacing, "spacing"))
+        jitter = check_positive(self.jitter, "jitter", allow_zero=True)
+        if jitter > 0.5:
+            raise ValueError(f"`jitter` must be <= 0.5 (in units of spacing), got {jitter}")
+        object.__setattr__(self, "jitter", jitter)
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -230,7 +235,8 @@ class Mosaic:
         slope: float,
         *,
         reference_size: float | None = None,
-        n_levels: int | None = 8,
+        n_levels: int | None = None,
+        rtol: float | None = 0.05,
     ) -> Mosaic:
         """Make RF size grow linearly with eccentricity (cortical magnification).
 
@@ -248,10 +254,16 @@ class Mosaic:
             The size of the RF model at scale 1, in degrees; pass
             ``rf.size`` so the model's size follows the formula exactly.
             Default: ``intercept`` (the model is the foveal RF).
-        n_levels : int or None, optional
+        n_levels : int, optional
             Quantise the scales to this many geometrically spaced levels, so
             the population needs only ``n_levels`` correlations (one per RF
-            size).  ``None`` keeps every distinct size exactly.
+            size).  The worst relative size error is then
+            ``(max / min) ** (1 / (2 * n_levels)) - 1``.
+        rtol : float or None, optional
+            When ``n_levels`` is not given: use as few levels as keep every
+            size within this relative error of the formula (default 5%).
+            ``None`` (with ``n_levels=None``) keeps every distinct size exactly
+            (one correlation per neuron: slow for large mosaics).
 
         Returns
         -------
@@ -271,14 +283,19 @@ class Mosaic:
             else check_positive(reference_size, "reference_size")
         )
         scales = (intercept + slope * self.eccentricity) / reference
+        lo, hi = scales.min(), scales.max()
+        if n_levels is None and rtol is not None:
+            rtol = check_positive(rtol, "rtol")
+            n_levels = max(1, math.ceil(math.log(hi / lo) / (2 * math.log1p(rtol)) - 1e-12))
         if n_levels is not None:
             n_levels = check_integer(n_levels, "n_levels", minimum=1)
-            lo, hi = scales.min(), scales.max()
             if hi > lo * (1 + 1e-12):
                 edges = np.geomspace(lo, hi, n_levels + 1)
                 idx = np.clip(np.searchsorted(edges, scales, side="right") - 1, 0, n_levels - 1)
                 centres = np.sqrt(edges[:-1] * edges[1:])
                 scales = centres[idx]
+            else:  # one size up to rounding: one level
+                scales = np.full_like(scales, lo)
         return replace(self, scales=scales)
 
     # -- geometry ------------------------------------------------------------

@@ -28,9 +28,9 @@ import numpy as np
 import scipy.sparse
 
 from ._validation import as_float_array, check_choice, check_finite, check_positive
-from .correlation import METHODS, correlate_sampled
+from .correlation import METHODS, _correlate_sampled
 from .mosaic import Mosaic
-from .receptive_fields import ReceptiveField
+from .receptive_fields import ReceptiveField, contour_radius
 from .visual_field import VisualField
 
 __all__ = [
@@ -246,12 +246,13 @@ class Population:
         biggest = max(types, key=lambda r: r.support_sigma).scaled(float(self.mosaic.scales.max()))
         side = 2 * biggest.kernel_radius(ppd, self.n_sigma) + 1
         rows, cols = field.shape
-        if side > max(rows, cols):
+        if side > rows or side > cols:
             raise ValueError(
                 f"the largest RF kernel is {side}x{side} pixels ({self.n_sigma:g} sigma of "
                 f"{biggest.support_sigma:.4g} deg at {ppd:g} px/deg), larger than the field "
                 f"({rows}x{cols} pixels); use a larger field, smaller RFs or a smaller `n_sigma`"
             )
+        contour_radius(self.level)  # validates `level` for every mosaic
         for rf in types:
             if self.mosaic.check_gaps(rf, self.level, stacklevel=4):
                 break
@@ -403,7 +404,7 @@ def linear_responses(population: Population, images: object, *, method: str = "a
                 slots.append((len(bank), None))
                 bank.append(kernel)
         stacked = np.stack(bank).astype(array.dtype, copy=False)
-        sampled = correlate_sampled(array, stacked, group.rows, group.cols, method=method)
+        sampled = _correlate_sampled(array, stacked, group.rows, group.cols, method)
         # one RF size: its sites are all sites in order, and a slice avoids a scatter
         sites = slice(None) if len(population.groups) == 1 else group.sites
         for t, (re, im) in enumerate(slots):

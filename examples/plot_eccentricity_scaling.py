@@ -47,7 +47,7 @@ def save(fig, n):
 # illustrative: RFs are 0.05 deg larger per degree of eccentricity.
 
 if SMALL:
-    field = cortex.VisualField(width=10.0, height=8.0, pixels_per_degree=6)
+    field = cortex.VisualField(width=10.0, height=10.0, pixels_per_degree=6)
 else:
     field = cortex.VisualField(width=16.0, height=12.0, pixels_per_degree=10)
 

@@ -126,9 +126,11 @@ def test_eccentricity_scaling(intercept, slope):
     field = VisualField(8.0, 6.0, pixels_per_degree=8)
     m = Mosaic.from_lattice(field, 0.5)
     rf = DifferenceOfGaussians(0.1, 0.3)
-    exact = m.with_eccentricity_scaling(intercept, slope, reference_size=rf.size, n_levels=None)
+    exact = m.with_eccentricity_scaling(intercept, slope, reference_size=rf.size, rtol=None)
     sizes = rf.size * exact.scales
     np.testing.assert_allclose(sizes, intercept + slope * np.hypot(*m.centers.T), rtol=1e-12)
+    default = m.with_eccentricity_scaling(intercept, slope, reference_size=rf.size)  # rtol 5%
+    np.testing.assert_allclose(rf.size * default.scales, sizes, rtol=0.05 + 1e-9)
     q = m.with_eccentricity_scaling(intercept, slope, n_levels=4)
     assert len(np.unique(q.scales)) <= 4
     true = (intercept + slope * q.eccentricity) / intercept
@@ -205,3 +207,15 @@ def test_mosaic_arrays_are_read_only(field):
     m = Mosaic.from_lattice(field, 0.5)
     with pytest.raises(ValueError):
         m.centers[0, 0] = 1.0
+
+
+def test_mosaic_metadata_is_validated(field):
+    pts = np.zeros((1, 2))
+    with pytest.raises(ValueError, match="`lattice` must be one of"):
+        Mosaic(field, pts, lattice="hex")
+    with pytest.raises(ValueError, match="`spacing` must be > 0, got -3.0"):
+        Mosaic(field, pts, lattice="hexagonal", spacing=-3.0)
+    with pytest.raises(ValueError, match="`spacing` must be finite"):
+        Mosaic(field, pts, lattice="square")  # a lattice needs its spacing
+    with pytest.raises(ValueError, match="`jitter` must be <= 0.5"):
+        Mosaic(field, pts, lattice="jittered", spacing=0.5, jitter=0.9)

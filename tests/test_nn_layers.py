@@ -315,7 +315,9 @@ def test_chunked_patch_matrices_give_the_same_results(monkeypatch, rng):
     monkeypatch.setattr(correlation, "_GRID_CHUNK_BYTES", 1)  # one sample per chunk
     assert len(correlation.grid_chunks(5, 100)) == 5
     np.testing.assert_allclose(layer.forward(x), whole, atol=1e-12)
-    np.testing.assert_allclose(whole, naive_conv(x, layer.params["weight"], layer.params["bias"], 2, 1), atol=1e-12)
+    np.testing.assert_allclose(
+        whole, naive_conv(x, layer.params["weight"], layer.params["bias"], 2, 1), atol=1e-12
+    )
     layer.zero_grad()
     np.testing.assert_allclose(layer.backward(g), dx_whole, atol=1e-12)
     np.testing.assert_allclose(layer.grads["weight"], dw_whole, atol=1e-12)

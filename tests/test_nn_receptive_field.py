@@ -136,7 +136,9 @@ def test_unit_tiling_over_the_visual_field():
     np.testing.assert_allclose(d, 4 / 14)  # spacing = jump in degrees
     assert rf.sigma == pytest.approx(info.size[0] / 2 / 14)
     assert units.shape == (49, 2)
-    with pytest.raises(ValueError, match="`layer` must index a spatial layer"):
+    with pytest.raises(
+        ValueError, match="`layer` must index a spatial layer, but the model has none"
+    ):
         unit_tiling(Sequential([Flatten(), Dense(784, 2)]), 0, field)
 
 
@@ -150,3 +152,43 @@ def test_bad_input():
         receptive_field([Conv2D(1, 1, 3)], 10)
     with pytest.raises(ValueError, match="`channel` must be < 1"):
         effective_receptive_field(net, (1, 9, 9), channel=3)
+
+
+def test_erf_with_relu_and_max_pooling_is_not_empty():
+    # a frozen Gabor front end (zero bias) behind a ReLU: a zero input would give a zero map
+    from cortex import Gabor
+
+    v1 = Conv2D.from_receptive_fields(
+        [Gabor(2.0, o) for o in (0, 90)], 16, kernel_size=9, trainable=False
+    )
+    net = Sequential(
+        [v1, ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, padding=1, seed=0), ReLU(), MaxPool2D(2)]
+    )
+    erf = effective_receptive_field(net, (1, 32, 32))
+    assert np.count_nonzero(erf) > 100
+    # the centre of mass sits near the centre unit's RF centre
+    info = receptive_field(net, 32)[-1]
+    _, ho, _ = info.output_shape
+    centre = info.start[0] + (ho // 2) * info.jump[0]
+    weights = np.abs(erf).sum(axis=1)
+    assert abs((weights * np.arange(32)).sum() / weights.sum() - centre) < 2.0
+    again = effective_receptive_field(net, (1, 32, 32))
+    np.testing.assert_array_equal(erf, again)  # seeded noise: reproducible
+
+
+def test_layer_indices_and_sizes_are_checked():
+    field = VisualField(1.0, 1.0, 28)
+    net = Sequential([Conv2D(1, 2, 3, padding=1), MaxPool2D(2), Flatten(), Dense(2 * 14 * 14, 2)])
+    m_last, _, _ = unit_tiling(net, -1, field)  # -1: the last spatial layer
+    m_pool, _, _ = unit_tiling(net, 1, field)
+    np.testing.assert_array_equal(m_last.centers, m_pool.centers)
+    with pytest.raises(
+        ValueError, match=r"`layer` must index one of the 2 spatial layers \(-2..1\), got -3"
+    ):
+        unit_tiling(net, -3, field)
+    with pytest.raises(TypeError, match="`input_size` must be an int H"):
+        receptive_field(net, 28.0)
+    with pytest.raises(TypeError, match="`input_size` must be an int H"):
+        receptive_field(net, None)
+    with pytest.raises(TypeError, match="`input_size` must be an integer"):
+        receptive_field(net, ("28", 28))

@@ -79,6 +79,48 @@ def test_optimisers_follow_their_update_rules():
             np.testing.assert_allclose(w1, w0 - 0.1 * (g + 0.01 * w0))
 
 
+def test_optimisers_over_several_steps_match_the_torch_formulas(rng):
+    grads = [rng.standard_normal((2, 3)) for _ in range(5)]
+    w0 = rng.standard_normal((2, 3))
+
+    def run(opt):
+        model = Sequential([Dense(3, 2, bias=False, dtype="float64")])
+        model[0].params["weight"][...] = w0
+        for g in grads:
+            model[0].grads["weight"][...] = g
+            opt.step(model)
+        return model[0].params["weight"]
+
+    # oracles written from the torch.optim documentation
+    for nesterov in (False, True):
+        w, v = w0.copy(), np.zeros_like(w0)
+        for g in grads:
+            g = g + 0.01 * w
+            v = 0.8 * v + g
+            w = w - 0.1 * (g + 0.8 * v if nesterov else v)
+        np.testing.assert_allclose(
+            run(SGD(0.1, momentum=0.8, weight_decay=0.01, nesterov=nesterov)), w, rtol=1e-12
+        )
+    w, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    b1, b2 = 0.7, 0.9
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        w = w - 0.05 * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
+    np.testing.assert_allclose(run(Adam(0.05, betas=(b1, b2))), w, rtol=1e-12)
+    with pytest.raises(TypeError, match=r"`betas` must be a pair"):
+        Adam(betas=0.9)
+
+
+def test_an_overflowing_update_restores_the_weights(task):
+    x, y = task
+    model = small_net(dtype="float32")
+    with np.errstate(all="ignore"):
+        with pytest.raises(FloatingPointError, match="the weights were restored"):
+            fit(model, x, y, epochs=1, batch_size=8, optimizer=SGD(1e39), progress=False)
+    assert all(np.all(np.isfinite(v)) for v in model.state().values())
+
+
 def test_training_is_reproducible_and_learns(task):
     x, y = task
     runs = []
@@ -217,7 +259,12 @@ def test_shipped_datasets():
     assert x.shape == (5000, 1, 28, 28) and x.max() <= 1 and np.bincount(y).tolist() == [500] * 10
     xtr, ytr, xte, yte = train_test_split(x, y, test_fraction=0.2, seed=0)
     assert len(xte) == 1000 and np.bincount(yte).tolist() == [100] * 10
-    assert len(np.intersect1d(xtr.reshape(len(xtr), -1)[:, 300], [])) == 0
+    index = np.arange(5000)
+    itr, jtr, ite, jte = train_test_split(index, y, test_fraction=0.2, seed=0)
+    assert np.intersect1d(itr, ite).size == 0  # disjoint
+    assert np.union1d(itr, ite).size == 5000  # and together everything
+    np.testing.assert_array_equal(jtr, y[itr])  # labels stay with their samples
+    np.testing.assert_array_equal(xte, x[ite])  # same seed, same split
 
 
 def test_missing_extra_names_it(monkeypatch):

@@ -42,7 +42,7 @@ def _close():
 
 @pytest.fixture
 def field():
-    return VisualField(3.0, 2.0, pixels_per_degree=10)
+    return VisualField(3.0, 2.6, pixels_per_degree=10)
 
 
 @pytest.fixture
@@ -172,10 +172,10 @@ def test_image_in_degree_coordinates(field, rng):
 
 def test_image_errors(field):
     ax = _new_ax()
-    with pytest.raises(ValueError, match=r"`image` must have the field's shape \(20, 30\)"):
+    with pytest.raises(ValueError, match=r"`image` must have the field's shape \(26, 30\)"):
         plot_image(np.zeros((30, 20)), field, ax=ax)
     with pytest.raises(ValueError, match="`image` must be 2-D"):
-        plot_image(np.zeros((2, 20, 30)), field, ax=ax)
+        plot_image(np.zeros((2, 26, 30)), field, ax=ax)
     with pytest.raises(TypeError, match="`field` must be a VisualField"):
         plot_image(np.zeros(field.shape), (3.0, 2.0), ax=ax)
 

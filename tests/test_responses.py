@@ -80,7 +80,7 @@ def populations(draw, max_pixels=28):
     n_sigma = draw(st.sampled_from([2.0, 3.0]))
     biggest = max(rf if isinstance(rf, list) else [rf], key=lambda r: r.support_sigma)
     h = biggest.scaled(float(mosaic.scales.max())).kernel_radius(ppd, n_sigma)
-    assume(2 * h + 1 <= max(rows, cols))  # kernels larger than the field are an error
+    assume(2 * h + 1 <= min(rows, cols))  # kernels larger than the field are an error
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # sparse lattices may leave gaps
         return Population(rf, mosaic, n_sigma=n_sigma)
@@ -349,3 +349,30 @@ def test_single_image_and_batch_agree(pop, rng):
         np.testing.assert_array_equal(responses(pop, images[i]), batch[i])
     assert responses(pop, images[0]).shape == (pop.n_neurons,)
     assert math.isclose(pop.n_neurons, pop.mosaic.n_neurons)
+
+
+@pytest.mark.parametrize("method", ["fft", "direct", "centers"])
+def test_correlate_sampled_rejects_bad_input_the_same_way_for_every_method(method, rng):
+    images = rng.standard_normal((1, 10, 10))
+    kernels = rng.standard_normal((2, 3, 3))
+    ok = np.array([0, 9])
+    with pytest.raises(ValueError, match=r"`rows` must be in \[0, 10\), got 10"):
+        correlate_sampled(images, kernels, np.array([10]), np.array([0]), method=method)
+    with pytest.raises(ValueError, match=r"`cols` must be in \[0, 10\), got -1"):
+        correlate_sampled(images, kernels, np.array([0]), np.array([-1]), method=method)
+    with pytest.raises(TypeError, match="`rows` must hold integers"):
+        correlate_sampled(images, kernels, ok * 1.0, ok, method=method)
+    with pytest.raises(ValueError, match="same length"):
+        correlate_sampled(images, kernels, ok, ok[:1], method=method)
+    with pytest.raises(ValueError, match=r"`images` must be 3-D, got shape \(10, 10\)"):
+        correlate_sampled(images[0], kernels, ok, ok, method=method)
+    with pytest.raises(ValueError, match="`images` must be finite"):
+        correlate_sampled(images * np.nan, kernels, ok, ok, method=method)
+
+
+def test_kernel_larger_than_either_side_of_the_field_is_an_error():
+    field = VisualField(8.0, 0.5, 10)  # 5 x 80 pixels
+    with pytest.raises(ValueError, match=r"kernel is 31x31 pixels .* \(5x80 pixels\)"):
+        Population(Gaussian(0.5), Mosaic.from_lattice(field, 0.5, "square"))
+    with pytest.raises(ValueError, match="`level` must be one of"):
+        Population(Gaussian(0.05), Mosaic(field, [[0.0, 0.0]]), level="bogus")

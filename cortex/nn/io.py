@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
 from . import layers as _layers
 from .network import Sequential
 
@@ -58,17 +58,7 @@ def save_model(model: Sequential, path: str | os.PathLike) -> Path:
     arrays: dict[str, Any] = {"__architecture__": np.array(json.dumps(header))}
     for key, value in model.state().items():
         arrays[f"param/{key}"] = value
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))
     return path
 
 

@@ -25,8 +25,8 @@ import numpy as np
 from .._validation import as_rng, check_choice, check_integer, check_positive
 from ..correlation import (
     GRID_METHODS,
+    _correlate_grid,
     col2im,
-    correlate,
     grid_chunks,
     im2col,
     output_size,
@@ -353,9 +353,7 @@ class Conv2D(Layer):
         """Correlate ``x`` of shape ``(N, in, H, W)``; returns ``(N, out, Ho, Wo)``."""
         x = _check_input(x, "x", 4, _DTYPES[self.dtype])
         self.output_shape(x.shape[1:])
-        out = correlate(
-            x, self.params["weight"], stride=self.stride, padding=self.padding, method=self.method
-        )
+        out = _correlate_grid(x, self.params["weight"], self.stride, self.padding, self.method)
         if self.use_bias:
             out += self.params["bias"][:, None, None]  # `out` is a fresh array
         self._cache = (x, out.shape)

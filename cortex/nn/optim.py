@@ -96,6 +96,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"`betas` must be a pair (beta1, beta2), got {betas!r}")
         b1, b2 = (check_positive(b, "betas", allow_zero=True) for b in betas)
         if b1 >= 1 or b2 >= 1:
             raise ValueError(f"`betas` must be in [0, 1), got {tuple(betas)}")

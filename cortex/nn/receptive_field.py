@@ -76,12 +76,30 @@ def _input_shape(input_size: object, model: Sequential) -> tuple[int, int, int]:
     if isinstance(input_size, int | np.integer):
         size = check_integer(input_size, "input_size", minimum=1)
         return (channels, size, size)
-    shape = tuple(input_size)  # type: ignore[arg-type]
+    if not isinstance(input_size, tuple | list):
+        raise TypeError(f"`input_size` must be an int H, (H, W) or (C, H, W), got {input_size!r}")
+    if len(input_size) not in (2, 3):
+        raise ValueError(f"`input_size` must be H, (H, W) or (C, H, W), got {input_size!r}")
+    shape = tuple(input_size)
     if len(shape) == 2:
         shape = (channels,) + shape
-    if len(shape) != 3:
-        raise ValueError(f"`input_size` must be H, (H, W) or (C, H, W), got {input_size!r}")
     return tuple(check_integer(v, "input_size", minimum=1) for v in shape)  # type: ignore[return-value]
+
+
+def _spatial_index(layer: object, n_spatial: int) -> int:
+    """A layer index among the spatial layers; negative counts from the last one."""
+    index = check_integer(layer, "layer")
+    if n_spatial == 0:
+        raise ValueError(
+            f"`layer` must index a spatial layer, but the model has none (got {index})"
+        )
+    resolved = index + n_spatial if index < 0 else index
+    if not 0 <= resolved < n_spatial:
+        raise ValueError(
+            f"`layer` must index one of the {n_spatial} spatial layers "
+            f"({-n_spatial}..{n_spatial - 1}), got {index}"
+        )
+    return resolved
 
 
 def receptive_field(model: Sequential, input_size: int | tuple[int, ...]) -> list[LayerRF]:
@@ -172,13 +190,7 @@ def unit_tiling(
     if not isinstance(field, VisualField):
         raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
     geometry = receptive_field(model, field.shape)
-    layer = check_integer(layer, "layer", minimum=-len(model))
-    if layer < 0:
-        layer += len(model)
-    if layer >= len(geometry):
-        raise ValueError(
-            f"`layer` must index a spatial layer (0..{len(geometry) - 1}), got {layer}"
-        )
+    layer = _spatial_index(layer, len(geometry))
     info = geometry[layer]
     _, ho, wo = info.output_shape
     ii, jj = np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij")
@@ -202,6 +214,8 @@ def effective_receptive_field(
     layer: int = -1,
     channel: int = 0,
     x: np.ndarray | None = None,
+    n_samples: int = 16,
+    seed: int | None = 0,
 ) -> np.ndarray:
     """Gradient map of a layer's centre unit with respect to the input (Luo et al. 2016).
 
@@ -218,7 +232,12 @@ def effective_receptive_field(
     x : numpy.ndarray, shape (N, C, H, W), optional
         Inputs at which to take the gradient (it depends on them through
         ReLUs and max pooling); the map is averaged over the batch.  Default:
-        one input of zeros.
+        ``n_samples`` images of seeded Gaussian white noise (Luo et al. 2016).
+        For a linear network the map does not depend on ``x``.
+    n_samples : int, optional
+        Number of noise images when ``x`` is None.
+    seed : int or None, optional
+        Seed of the noise images.
 
     Returns
     -------
@@ -228,12 +247,7 @@ def effective_receptive_field(
     model = _check_model(model)
     shape = _input_shape(input_shape, model)
     geometry = receptive_field(model, shape)
-    n_spatial = len(geometry)
-    layer = check_integer(layer, "layer")
-    if layer < 0:
-        layer += n_spatial
-    if not 0 <= layer < n_spatial:
-        raise ValueError(f"`layer` must index a spatial layer (0..{n_spatial - 1}), got {layer}")
+    layer = _spatial_index(layer, len(geometry))
     c_out, ho, wo = geometry[layer].output_shape
     channel = check_integer(channel, "channel", minimum=0)
     if channel >= c_out:
@@ -242,7 +256,10 @@ def effective_receptive_field(
         np.float64 if any(getattr(lyr, "dtype", "") == "float64" for lyr in model) else np.float32
     )
     if x is None:
-        x = np.zeros((1,) + shape, dtype=dtype)
+        # Gaussian white noise, as Luo et al.: a zero input would switch off every ReLU
+        # whose bias is <= 0 and send every max-pool gradient to the same tap
+        n_samples = check_integer(n_samples, "n_samples", minimum=1)
+        x = np.random.default_rng(seed).standard_normal((n_samples,) + shape).astype(dtype)
     was_training = [lyr.training for lyr in model]
     model.eval()
     try:

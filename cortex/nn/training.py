@@ -130,8 +130,9 @@ def fit(
         For a wrong model, optimiser, data shape or dtype, labels out of
         range, or non-finite inputs.
     FloatingPointError
-        If the loss or a gradient becomes NaN or infinite; the weights are
-        left as they were before that batch.
+        If the loss, a gradient or an updated weight becomes NaN or infinite;
+        the weights are left as they were before that batch (the optimiser's
+        state, e.g. momentum, is not rolled back).
     """
     model = _check_model(model)
     if not isinstance(optimizer, Optimizer):
@@ -172,7 +173,17 @@ def fit(
             model.backward(grad, input_grad=False)
             for name, _, g in model.parameters():
                 _check_finite(g, f"the gradient of {name}", epoch, b)
+            params = model.parameters()
+            before = [p.copy() for _, p, _ in params]
             optimizer.step(model)
+            if not all(np.all(np.isfinite(p)) for _, p, _ in params):
+                for (_, p, _), old in zip(params, before, strict=True):
+                    p[...] = old  # put back the last finite weights
+                raise FloatingPointError(
+                    f"the update at epoch {epoch + 1}, batch {b + 1} made a weight NaN or "
+                    "infinite; the weights were restored to their values before it (lower the "
+                    "learning rate)"
+                )
             total_loss += value * len(idx)
             if loss == "cross_entropy":
                 correct += float(np.sum(outputs.argmax(axis=1) == yb))
