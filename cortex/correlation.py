@@ -415,8 +415,13 @@ def _correlate_grid(
     padding: int,
     method: str,
     chunk_bytes: int | None = None,
+    keep: list | None = None,
 ) -> np.ndarray:
-    """:func:`correlate` without input checks (the layers validate their input)."""
+    """:func:`correlate` without input checks (the layers validate their input).
+
+    If ``keep`` is a list and the ``"centers"`` method built the whole patch
+    matrix in one chunk, it is appended to ``keep`` (for a backward pass).
+    """
     n, c, h, w = x.shape
     o, c2, kh, kw = weight.shape
     if c != c2:
@@ -434,9 +439,12 @@ def _correlate_grid(
     if method == "centers":
         w2 = weight.reshape(o, -1)
         out = np.empty((o, n * ho * wo), dtype=np.result_type(x, weight))
-        for start, stop in grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes):
+        chunks = grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes)
+        for start, stop in chunks:
             patches, _, _ = im2col(x[start:stop], kh, kw, stride, padding)
             out[:, start * ho * wo : stop * ho * wo] = w2 @ patches
+        if keep is not None and len(chunks) == 1:
+            keep.append(patches)
         out = out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x

@@ -313,8 +313,10 @@ def test_chunked_patch_matrices_give_the_same_results(monkeypatch, rng):
     dx_whole = layer.backward(g)
     dw_whole = layer.grads["weight"].copy()
     monkeypatch.setattr(correlation, "_GRID_CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(Conv2D, "_KEEP_PATCHES_BYTES", 1)  # training too: rebuilt in backward
     assert len(correlation.grid_chunks(5, 100)) == 5
     np.testing.assert_allclose(layer.forward(x), whole, atol=1e-12)
+    assert layer._cache[2] is None  # no patch matrix kept: backward rebuilds it chunk by chunk
     np.testing.assert_allclose(
         whole, naive_conv(x, layer.params["weight"], layer.params["bias"], 2, 1), atol=1e-12
     )

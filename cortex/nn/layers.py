@@ -216,6 +216,9 @@ class Conv2D(Layer):
         ``"weight"`` of shape ``(out, in, kh, kw)`` and ``"bias"`` of shape ``(out,)``.
     """
 
+    #: Largest patch matrix (bytes) kept from forward to backward in training.
+    _KEEP_PATCHES_BYTES = 32 * 2**20
+
     def __init__(
         self,
         in_channels: int,
@@ -353,10 +356,21 @@ class Conv2D(Layer):
         """Correlate ``x`` of shape ``(N, in, H, W)``; returns ``(N, out, Ho, Wo)``."""
         x = _check_input(x, "x", 4, _DTYPES[self.dtype])
         self.output_shape(x.shape[1:])
-        out = _correlate_grid(x, self.params["weight"], self.stride, self.padding, self.method)
+        kept: list = []
+        # in training, a patch matrix up to _KEEP_PATCHES_BYTES is built once and kept for
+        # backward; larger ones are streamed in cache-sized chunks and rebuilt there
+        out = _correlate_grid(
+            x,
+            self.params["weight"],
+            self.stride,
+            self.padding,
+            self.method,
+            chunk_bytes=self._KEEP_PATCHES_BYTES if self.training else None,
+            keep=kept if self.training else None,
+        )
         if self.use_bias:
             out += self.params["bias"][:, None, None]  # `out` is a fresh array
-        self._cache = (x, out.shape)
+        self._cache = (x, out.shape, kept[0] if kept else None)
         return out
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
@@ -365,7 +379,7 @@ class Conv2D(Layer):
         With ``input_grad=False`` (the first layer of a network) the input
         gradient is not computed and None is returned.
         """
-        x, out_shape = self._cache
+        x, out_shape, patches = self._cache
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
         n, o, ho, wo = out_shape
         kh, kw = self.kernel_size
@@ -378,9 +392,17 @@ class Conv2D(Layer):
             return None
         dx = np.empty(x.shape, dtype=grad.dtype) if input_grad else None
         dw = np.zeros_like(w2) if self.trainable else None
-        # Chunks of samples keep each patch matrix in cache; patches are rebuilt here
-        # rather than kept from the forward pass (cheaper than streaming them from memory).
-        for start, stop in grid_chunks(n, w2.shape[1] * ho * wo * x.itemsize):
+        if patches is not None:  # kept from the forward pass
+            if dw is not None:
+                dw += g2 @ patches.T
+            if dx is not None:
+                dx = col2im(w2.T @ g2, x.shape, kh, kw, s, p)
+            chunks = []
+        else:
+            # chunks of samples keep each patch matrix in cache; rebuilding them here is
+            # cheaper than streaming a large one from memory
+            chunks = grid_chunks(n, w2.shape[1] * ho * wo * x.itemsize)
+        for start, stop in chunks:
             g_chunk = g2[:, start * ho * wo : stop * ho * wo]
             if dw is not None:
                 patches, _, _ = im2col(x[start:stop], kh, kw, s, p)
