@@ -11,8 +11,8 @@ implementations are timed in the same run, interleaved (round robin: cortex, tor
 baseline, cortex, ...), each round a fixed wall time of steps; the table gives the
 median samples/s over rounds and the ratios against PyTorch.
 
-* **cortex**: ``cortex.nn`` layers (the patch-matrix GEMM path of
-  ``cortex.correlation.correlate``).
+* **cortex**: ``cortex.nn.train_step`` (what ``fit`` runs per batch: micro-batches of
+  64 through the patch-matrix GEMM path of ``cortex.correlation``).
 * **torch**: ``torch==2.13.0`` (CPU build, ``torch.set_num_threads(2)``); optional:
   skipped with a message when it is not installed (``pip install torch==2.13.0``).
 * **baseline**: a textbook numpy implementation written here (row-major im2col with
@@ -49,6 +49,7 @@ from cortex.nn import (
     ReLU,
     Sequential,
     softmax_cross_entropy,
+    train_step,
 )
 
 
@@ -71,12 +72,7 @@ def cortex_step_fn(batch: int, rng: np.random.Generator):
     y = rng.integers(0, 10, batch)
 
     def step() -> float:
-        model.zero_grad()
-        out = model.forward(x)
-        loss, grad = softmax_cross_entropy(out, y)
-        model.backward(grad, input_grad=False)
-        opt.step(model)
-        return loss
+        return train_step(model, x, y, opt)[0]  # what fit() does per batch
 
     return step
 

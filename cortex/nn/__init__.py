@@ -23,7 +23,7 @@ from .losses import mse, softmax, softmax_cross_entropy
 from .network import Sequential
 from .optim import SGD, Adam, Optimizer
 from .receptive_field import LayerRF, effective_receptive_field, receptive_field, unit_tiling
-from .training import History, evaluate, fit, predict
+from .training import History, evaluate, fit, predict, train_step
 
 __all__ = [
     "SGD",
@@ -52,5 +52,6 @@ __all__ = [
     "save_model",
     "softmax",
     "softmax_cross_entropy",
+    "train_step",
     "unit_tiling",
 ]

@@ -14,7 +14,7 @@ from .losses import check_labels, mse, softmax_cross_entropy
 from .network import Sequential
 from .optim import Optimizer
 
-__all__ = ["History", "evaluate", "fit", "predict"]
+__all__ = ["History", "evaluate", "fit", "predict", "train_step"]
 
 _LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}
 
@@ -72,12 +72,90 @@ def _accuracy(outputs: np.ndarray, y: np.ndarray, loss: str) -> float:
     return float(np.mean(outputs.argmax(axis=1) == y))
 
 
-def _check_finite(value: Any, what: str, epoch: int, batch: int) -> None:
+def _check_finite(value: Any, what: str) -> None:
     if not np.all(np.isfinite(value)):
         raise FloatingPointError(
-            f"{what} became NaN or infinite at epoch {epoch + 1}, batch {batch + 1}; training "
-            "stopped before the weights were updated (lower the learning rate, or check the data)"
+            f"{what} became NaN or infinite; training stopped before the weights were updated "
+            "(lower the learning rate, or check the data)"
         )
+
+
+def train_step(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    optimizer: Optimizer,
+    *,
+    loss: str = "cross_entropy",
+    micro_batch: int | None = 64,
+    _checked: bool = False,
+) -> tuple[float, np.ndarray]:
+    """One gradient update on one batch (what :func:`fit` does per batch).
+
+    The batch is run through the network in micro-batches of at most
+    ``micro_batch`` samples whose gradients add up to the whole batch's
+    (gradient accumulation): the same update, with working arrays small
+    enough to stay in cache.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network (in training mode).
+    x, y : numpy.ndarray
+        One batch of inputs and labels (or targets).
+    optimizer : Optimizer
+        Applies the update.
+    loss : {"cross_entropy", "mse"}, optional
+        The loss.
+    micro_batch : int or None, optional
+        Samples per forward/backward pass; None runs the batch at once.
+
+    Returns
+    -------
+    loss : float
+        Mean loss over the batch (before the update).
+    outputs : numpy.ndarray
+        The network's outputs for the batch.
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss, a gradient or an updated weight is NaN or infinite; the
+        weights are restored to their values before the step.
+    """
+    if not _checked:
+        model = _check_model(model)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"`optimizer` must be an Optimizer, got {type(optimizer).__name__}")
+        check_choice(loss, "loss", tuple(_LOSSES))
+        x, y = _check_data(model, x, y, loss, "x")
+    loss_fn = _LOSSES[loss]
+    n = x.shape[0]
+    step = n if micro_batch is None else check_integer(micro_batch, "micro_batch", minimum=1)
+    model.zero_grad()
+    total = 0.0
+    outputs = []
+    for start in range(0, n, step):
+        out = model.forward(x[start : start + step])
+        value, grad = loss_fn(out, y[start : start + step])
+        _check_finite(value, "the loss")
+        share = out.shape[0] / n  # the chunk's share of the batch mean
+        model.backward(grad * np.asarray(share, grad.dtype), input_grad=False)
+        total += value * share
+        outputs.append(out)
+    params = model.parameters()
+    for name, _, g in params:
+        _check_finite(g, f"the gradient of {name}")
+    before = [p.copy() for _, p, _ in params]
+    optimizer.step(model)
+    if not all(np.all(np.isfinite(p)) for _, p, _ in params):
+        for (_, p, _), old in zip(params, before, strict=True):
+            p[...] = old  # put back the last finite weights
+        raise FloatingPointError(
+            "the update made a weight NaN or infinite; the weights were restored to their "
+            "values before it (lower the learning rate)"
+        )
+    return total, np.concatenate(outputs)
 
 
 def fit(
@@ -92,6 +170,7 @@ def fit(
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
+    micro_batch: int | None = 64,
 ) -> History:
     """Train ``model`` with mini-batch gradient descent.
 
@@ -117,6 +196,9 @@ def fit(
         weights bit for bit.
     progress : bool, optional
         Show a progress bar per epoch (loss and accuracy) on stderr.
+    micro_batch : int or None, optional
+        Samples per forward/backward pass inside a batch (see
+        :func:`train_step`); the update is that of the whole batch.
 
     Returns
     -------
@@ -146,7 +228,6 @@ def fit(
             raise TypeError("`validation_data` must be a pair (x_val, y_val)")
         x_val, y_val = _check_data(model, validation_data[0], validation_data[1], loss, "x_val")
     rng = as_rng(seed)
-    loss_fn = _LOSSES[loss]
     history = History()
     n = x.shape[0]
     n_batches = -(-n // batch_size)
@@ -166,24 +247,12 @@ def fit(
         for b in bar:
             idx = order[b * batch_size : (b + 1) * batch_size]
             xb, yb = x[idx], y[idx]
-            model.zero_grad()
-            outputs = model.forward(xb)
-            value, grad = loss_fn(outputs, yb)
-            _check_finite(value, "the loss", epoch, b)
-            model.backward(grad, input_grad=False)
-            for name, _, g in model.parameters():
-                _check_finite(g, f"the gradient of {name}", epoch, b)
-            params = model.parameters()
-            before = [p.copy() for _, p, _ in params]
-            optimizer.step(model)
-            if not all(np.all(np.isfinite(p)) for _, p, _ in params):
-                for (_, p, _), old in zip(params, before, strict=True):
-                    p[...] = old  # put back the last finite weights
-                raise FloatingPointError(
-                    f"the update at epoch {epoch + 1}, batch {b + 1} made a weight NaN or "
-                    "infinite; the weights were restored to their values before it (lower the "
-                    "learning rate)"
+            try:
+                value, outputs = train_step(
+                    model, xb, yb, optimizer, loss=loss, micro_batch=micro_batch, _checked=True
                 )
+            except FloatingPointError as exc:
+                raise FloatingPointError(f"epoch {epoch + 1}, batch {b + 1}: {exc}") from None
             total_loss += value * len(idx)
             if loss == "cross_entropy":
                 correct += float(np.sum(outputs.argmax(axis=1) == yb))
