@@ -58,7 +58,7 @@ N_SIGMA = 3.0
 ORIENTATIONS = tuple(22.5 * i for i in range(8))
 PHASES = (0.0, 90.0)
 BYTES_PER_NONZERO = 12  # float64 weight + int32 column index (CSR)
-BUILD_BYTES_PER_NONZERO = 64  # peak while connectivity_matrix builds (COO -> CSR), measured
+BUILD_BYTES_PER_NONZERO = 24  # peak while connectivity_matrix builds (direct CSR), measured
 TARGET_SPARSE = (8, 10.0)  # (spacing px, minimum speed-up of cortex auto over (a))
 TARGET_DENSE = (1, 1.0)
 

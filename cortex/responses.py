@@ -503,26 +503,30 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
             f"the connectivity matrix would hold {nnz} non-zeros (over 2**31 - 1); "
             "use a coarser mosaic or `linear_responses`"
         )
-    data, row_idx, col_idx = [], [], []
+    # Built directly in CSR form: each row's columns are its kernel window clipped to the
+    # field, already in ascending order, so no COO sort and no int64 temporaries.
+    data, indices, counts, neurons = [], [], [], []
     for group in population.groups:
         for t, kernel in enumerate(group.kernels):
             kh, kw = kernel.shape
-            di = np.arange(kh) - kh // 2
-            dj = np.arange(kw) - kw // 2
-            r = group.rows[:, None, None] + di[None, :, None]
-            c = group.cols[:, None, None] + dj[None, None, :]
-            r, c = np.broadcast_arrays(r, c)
-            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-            neuron = np.broadcast_to((t * population.n_sites + group.sites)[:, None, None], r.shape)
-            weights = np.broadcast_to(kernel[None], r.shape)
-            data.append(weights[inside])
-            row_idx.append(neuron[inside].astype(np.int32))  # int32 halves the index memory
-            col_idx.append((r * width + c)[inside].astype(np.int32))
-    matrix = scipy.sparse.coo_array(
-        (
-            np.concatenate(data).astype(dtype),
-            (np.concatenate(row_idx), np.concatenate(col_idx)),
-        ),
+            r = (group.rows[:, None, None] + (np.arange(kh) - kh // 2)[None, :, None]).astype(
+                np.int32
+            )
+            c = (group.cols[:, None, None] + (np.arange(kw) - kw // 2)[None, None, :]).astype(
+                np.int32
+            )
+            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)  # (n, kh, kw)
+            counts.append(inside.sum(axis=(1, 2)))
+            indices.append((r * np.int32(width) + c)[inside])
+            data.append(np.broadcast_to(kernel[None], inside.shape)[inside].astype(dtype))
+            neurons.append(t * population.n_sites + group.sites)
+    indptr = np.zeros(population.n_neurons + 1, dtype=np.int32)
+    np.cumsum(np.concatenate(counts), out=indptr[1:])
+    matrix = scipy.sparse.csr_array(
+        (np.concatenate(data), np.concatenate(indices), indptr),
         shape=(population.n_neurons, height * width),
     )
-    return matrix.tocsr()
+    order = np.concatenate(neurons)
+    if np.any(order[1:] < order[:-1]):  # several RF sizes: rows back in neuron order
+        matrix = matrix[np.argsort(order, kind="stable")]
+    return matrix
