@@ -148,7 +148,6 @@ class DivisiveNormalization:
 
 Nonlinearity = Union[str, Callable[[np.ndarray], np.ndarray]]  # noqa: UP007
 _NAMED = {"rectify": Rectify, "half-square": HalfSquare}
-_NONLINEAR_TYPES = (Rectify, HalfSquare, NakaRushton, DivisiveNormalization)
 
 
 def _resolve_nonlinearities(nonlinearity: object) -> list[Callable[[np.ndarray], np.ndarray]]:
@@ -164,7 +163,7 @@ def _resolve_nonlinearities(nonlinearity: object) -> list[Callable[[np.ndarray],
                 f"`nonlinearity` must be an instance, got the class {item.__name__}; "
                 f"use {item.__name__}(...)"
             )
-        elif isinstance(item, _NONLINEAR_TYPES) or callable(item):
+        elif callable(item):
             out.append(item)
         else:
             raise TypeError(

@@ -600,8 +600,8 @@ class _Pool2D(Layer):
             output_size(w, kw, self.stride, self.padding),
         )
 
-    def _taps(self, x: np.ndarray, pad_value: float) -> tuple[np.ndarray, list, int, int]:
-        """Padded input and, per window tap, the strided view it contributes."""
+    def _taps(self, x: np.ndarray, pad_value: float) -> list[np.ndarray]:
+        """Per window tap, the strided view of the padded input it contributes."""
         kh, kw = self.kernel_size
         s, p = self.stride, self.padding
         _, ho, wo = self.output_shape(x.shape[1:])
@@ -610,7 +610,7 @@ class _Pool2D(Layer):
         views = [
             x[:, :, a : a + s * ho : s, b : b + s * wo : s] for a in range(kh) for b in range(kw)
         ]
-        return x, views, ho, wo
+        return views
 
     def _scatter(self, shape: tuple[int, ...], parts: list[np.ndarray]) -> np.ndarray:
         """Adjoint of :meth:`_taps`: add each tap's part back onto the (unpadded) input."""
@@ -652,7 +652,7 @@ class MaxPool2D(_Pool2D):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Maximum over each window."""
         x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
-        _, views, _, _ = self._taps(x, -np.inf)
+        views = self._taps(x, -np.inf)
         best = views[0].copy()
         for view in views[1:]:  # a loop over window taps, not pixels
             np.maximum(best, view, out=best)
@@ -692,7 +692,7 @@ class AvgPool2D(_Pool2D):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Mean over each window."""
         x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
-        _, views, _, _ = self._taps(x, 0.0)
+        views = self._taps(x, 0.0)
         out = views[0].copy()
         for view in views[1:]:
             out += view
