@@ -12,7 +12,7 @@ baseline, cortex, ...), each round a fixed wall time of steps; the table gives t
 median samples/s over rounds and the ratios against PyTorch.
 
 * **cortex**: ``cortex.nn.train_step`` (what ``fit`` runs per batch: micro-batches of
-  64 through the patch-matrix GEMM path of ``cortex.correlation``).
+  32 through the patch-matrix GEMM path of ``cortex.correlation``).
 * **torch**: ``torch==2.13.0`` (CPU build, ``torch.set_num_threads(2)``); optional:
   skipped with a message when it is not installed (``pip install torch==2.13.0``).
 * **baseline**: a textbook numpy implementation written here (row-major im2col with

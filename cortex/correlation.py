@@ -40,9 +40,11 @@ __all__ = [
     "col2im",
     "correlate",
     "correlate_sampled",
+    "from_columns",
     "grid_chunks",
     "im2col",
     "output_size",
+    "to_columns",
 ]
 
 #: Methods accepted by :func:`correlate_sampled` (and population responses).
@@ -267,15 +269,19 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def im2col(
     x: np.ndarray, kh: int, kw: int, stride: int, padding: int, pad_value: float = 0.0
 ) -> tuple[np.ndarray, int, int]:
-    """Patch matrix of a batch, channel-major: one row per weight, one column per output unit.
+    """Patch matrix of a batch: one row per weight, one column per output unit.
 
     Built tap by tap (``kh * kw`` block copies, no per-pixel loop), in the
-    layout whose product with the weights is one BLAS GEMM.
+    layout whose product with the weights is one BLAS GEMM.  The batch is the
+    fastest-varying index of the columns (``(i, j, n)`` order): a kernel tap is
+    then a shift of whole rows of ``Wo * N`` contiguous values, so the copies
+    here and the sums in :func:`col2im` run over long contiguous blocks.
 
     Parameters
     ----------
     x : numpy.ndarray, shape (N, C, H, W)
-        Input batch.
+        Input batch (any memory layout; ``(C, H, W, N)`` memory, the layout
+        the layers of :mod:`cortex.nn` produce, is read fastest).
     kh, kw : int
         Kernel size.
     stride, padding : int
@@ -285,26 +291,62 @@ def im2col(
 
     Returns
     -------
-    cols : numpy.ndarray, shape (C * kh * kw, N * Ho * Wo)
-        Column ``(n, i, j)`` holds the input patch under output unit ``(i, j)``
+    cols : numpy.ndarray, shape (C * kh * kw, Ho * Wo * N)
+        Column ``(i, j, n)`` holds the input patch under output unit ``(i, j)``
         of image ``n``, flattened in ``(c, a, b)`` order like the weights, so
-        ``weight.reshape(O, -1) @ cols`` is the correlation in ``(O, N, Ho, Wo)``.
+        ``weight.reshape(O, -1) @ cols`` is the correlation in ``(O, Ho, Wo, N)``
+        (see :func:`from_columns`).
     Ho, Wo : int
         Output size.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> cols, ho, wo = im2col(x, 2, 2, 1, 0)
+    >>> cols.shape, (ho, wo)
+    ((4, 4), (2, 2))
+    >>> cols[:, 0]  # the patch under output unit (0, 0)
+    array([0., 1., 3., 4.])
     """
     n, c, h, w = x.shape
     ho = output_size(h, kh, stride, padding)
     wo = output_size(w, kw, stride, padding)
     hp, wp = h + 2 * padding, w + 2 * padding
-    xt = np.empty((c, n, hp, wp), dtype=x.dtype)  # channel-major padded copy
+    xt = np.empty((c, hp, wp, n), dtype=x.dtype)  # padded copy, batch innermost
     if padding:
         xt[...] = pad_value
-    xt[:, :, padding : padding + h, padding : padding + w] = x.transpose(1, 0, 2, 3)
-    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    xt[:, padding : padding + h, padding : padding + w] = x.transpose(1, 2, 3, 0)
+    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
     for a in range(kh):  # a loop over kernel taps, not pixels
         for b in range(kw):
-            cols[:, a, b] = xt[:, :, a : a + stride * ho : stride, b : b + stride * wo : stride]
-    return cols.reshape(c * kh * kw, n * ho * wo), ho, wo
+            cols[:, a, b] = xt[:, a : a + stride * ho : stride, b : b + stride * wo : stride]
+    return cols.reshape(c * kh * kw, ho * wo * n), ho, wo
+
+
+def from_columns(values: np.ndarray, n: int, ho: int, wo: int) -> np.ndarray:
+    """View ``(K, Ho * Wo * N)`` values in :func:`im2col`'s column order as ``(N, K, Ho, Wo)``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (K, Ho * Wo * N)
+        E.g. ``weight.reshape(O, -1) @ cols``.
+    n, ho, wo : int
+        Batch size and output size.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, K, Ho, Wo)
+        A transposed view (no copy) of ``values``.
+    """
+    return values.reshape(-1, ho, wo, n).transpose(3, 0, 1, 2)
+
+
+def to_columns(values: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`from_columns`: ``(N, K, Ho, Wo)`` -> ``(K, Ho * Wo * N)``.
+
+    A view when ``values`` already has that memory layout, a copy otherwise.
+    """
+    return values.transpose(1, 2, 3, 0).reshape(values.shape[1], -1)
 
 
 def col2im(
@@ -319,8 +361,9 @@ def col2im(
 
     Parameters
     ----------
-    cols : numpy.ndarray, shape (C * kh * kw, N * Ho * Wo)
-        Values per patch entry (e.g. the gradient of the loss).
+    cols : numpy.ndarray, shape (C * kh * kw, Ho * Wo * N)
+        Values per patch entry (e.g. the gradient of the loss), in
+        :func:`im2col`'s layout.
     input_shape : tuple of int
         ``(N, C, H, W)`` of the input of :func:`im2col`.
     kh, kw, stride, padding : int
@@ -330,19 +373,17 @@ def col2im(
     -------
     numpy.ndarray, shape (N, C, H, W)
         ``out[n, c, y, x] = sum`` of every patch entry that read input pixel
-        ``(y, x)`` (a channel-major array seen through a transposed view).
+        ``(y, x)`` (a ``(C, H, W, N)`` array seen through a transposed view).
     """
     n, c, h, w = input_shape
     ho = output_size(h, kh, stride, padding)
     wo = output_size(w, kw, stride, padding)
-    patches = cols.reshape(c, kh, kw, n, ho, wo)
-    out = np.zeros((c, n, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
+    patches = cols.reshape(c, kh, kw, ho, wo, n)
+    out = np.zeros((c, h + 2 * padding, w + 2 * padding, n), dtype=cols.dtype)
     for a in range(kh):  # a loop over kernel taps, not pixels
         for b in range(kw):
-            out[:, :, a : a + stride * ho : stride, b : b + stride * wo : stride] += patches[
-                :, a, b
-            ]
-    return out[:, :, padding : padding + h, padding : padding + w].transpose(1, 0, 2, 3)
+            out[:, a : a + stride * ho : stride, b : b + stride * wo : stride] += patches[:, a, b]
+    return out[:, padding : padding + h, padding : padding + w].transpose(3, 0, 1, 2)
 
 
 GRID_METHODS = ("auto", "fft", "direct", "centers")
@@ -392,7 +433,7 @@ def correlate(
     Returns
     -------
     numpy.ndarray, shape (N, O, Ho, Wo)
-        The correlation (a view of an ``(O, N, Ho, Wo)`` array for ``"centers"``).
+        The correlation (a view of an ``(O, Ho, Wo, N)`` array for ``"centers"``).
 
     Raises
     ------
@@ -438,14 +479,17 @@ def _correlate_grid(
         )
     if method == "centers":
         w2 = weight.reshape(o, -1)
-        out = np.empty((o, n * ho * wo), dtype=np.result_type(x, weight))
         chunks = grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes)
+        if len(chunks) == 1:
+            patches, _, _ = im2col(x, kh, kw, stride, padding)
+            if keep is not None:
+                keep.append(patches)
+            return from_columns(w2 @ patches, n, ho, wo)
+        out = np.empty((o, ho, wo, n), dtype=np.result_type(x, weight))
         for start, stop in chunks:
             patches, _, _ = im2col(x[start:stop], kh, kw, stride, padding)
-            out[:, start * ho * wo : stop * ho * wo] = w2 @ patches
-        if keep is not None and len(chunks) == 1:
-            keep.append(patches)
-        out = out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+            out[..., start:stop] = (w2 @ patches).reshape(o, ho, wo, stop - start)
+        out = out.transpose(3, 0, 1, 2)
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
         out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, weight))

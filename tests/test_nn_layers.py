@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cortex import Gabor, Mosaic, Population, VisualField, linear_responses
@@ -325,3 +325,40 @@ def test_chunked_patch_matrices_give_the_same_results(monkeypatch, rng):
     np.testing.assert_allclose(layer.grads["weight"], dw_whole, atol=1e-12)
     _check_layer_gradients(layer, x[:2], rng)
     assert layer.backward(g[:2], input_grad=False) is None
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    seed=st.integers(0, 2**16),
+    pool=st.sampled_from([(2, None, 0), (3, 1, 1), (3, 2, 1), (2, 1, 0)]),
+    zeros=st.booleans(),
+)
+def test_sequential_runs_relu_then_maxpool_as_pool_then_relu_with_identical_results(
+    seed, pool, zeros
+):
+    """The swapped execution order gives the same outputs and gradients as the layers in order."""
+    k, s, p = pool
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 2, 6, 7))
+    if zeros:  # ties: whole windows of rectified zeros
+        x[:, :, :3] = -np.abs(x[:, :, :3])
+    layers = [Conv2D(2, 3, 3, padding=1, seed=seed), ReLU(), MaxPool2D(k, s, p)]
+    model = Sequential(layers)
+    assert [type(layer).__name__ for layer in model._order()] == ["Conv2D", "MaxPool2D", "ReLU"]
+    out = model.forward(x)
+    g = rng.standard_normal(out.shape)
+    dx = model.backward(g)
+    # oracle: the layers one by one, in the order they were given
+    ref = x
+    for layer in layers:
+        ref = layer.forward(ref)
+    ref_g = g
+    for layer in reversed(layers):
+        ref_g = layer.backward(ref_g)
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(dx, ref_g)
+
+
+def test_sequential_backward_before_forward_is_an_error():
+    with pytest.raises(RuntimeError, match="before `forward`"):
+        Sequential([ReLU()]).backward(np.zeros((1, 1)))

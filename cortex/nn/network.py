@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Layer
+from .layers import Layer, MaxPool2D, ReLU
 
 __all__ = ["Sequential"]
 
@@ -28,10 +28,20 @@ class Sequential:
     ...                     Dense(4 * 8 * 8, 10, seed=0)])
     >>> model.forward(np.zeros((2, 1, 8, 8), np.float32)).shape
     (2, 10)
+
+    Notes
+    -----
+    A ``ReLU`` directly followed by a ``MaxPool2D`` is run in the other order
+    (pool, then rectify): the two commute exactly (``max`` of rectified values
+    is the rectified ``max``, and the gradient reaches the same input), and
+    rectifying the pooled map touches a quarter of the values for 2x2 pools.
+    ``forward``/``backward`` give the same numbers either way; only the
+    layers' internal caches see the swapped order.
     """
 
     def __init__(self, layers: Iterable[Layer]) -> None:
         self.layers = list(layers)
+        self._executed: list[Layer] | None = None  # the order of the last forward pass
         if not self.layers:
             raise ValueError("`layers` must hold at least one Layer, got none")
         for i, layer in enumerate(self.layers):
@@ -51,9 +61,22 @@ class Sequential:
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n    {inner},\n])"
 
+    def _order(self) -> list[Layer]:
+        """Execution order: the layers, with each ``ReLU, MaxPool2D`` pair swapped."""
+        order = list(self.layers)
+        i = 0
+        while i < len(order) - 1:
+            if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool2D:
+                order[i], order[i + 1] = order[i + 1], order[i]
+                i += 2
+            else:
+                i += 1
+        return order
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run every layer; caches what ``backward`` needs."""
-        for layer in self.layers:
+        self._executed = self._order()
+        for layer in self._executed:
             x = layer.forward(x)
         return x
 
@@ -75,8 +98,11 @@ class Sequential:
         numpy.ndarray or None
             dLoss/dInput, or None when ``input_grad`` is False.
         """
-        for i, layer in enumerate(reversed(self.layers)):
-            first = i == len(self.layers) - 1
+        executed = self._executed
+        if executed is None:
+            raise RuntimeError("`backward` called before `forward`")
+        for i, layer in enumerate(reversed(executed)):
+            first = i == len(executed) - 1
             grad = layer.backward(grad, input_grad=input_grad or not first)
         return grad if input_grad else None
 

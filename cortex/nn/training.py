@@ -87,7 +87,7 @@ def train_step(
     optimizer: Optimizer,
     *,
     loss: str = "cross_entropy",
-    micro_batch: int | None = 64,
+    micro_batch: int | None = 32,
     _checked: bool = False,
 ) -> tuple[float, np.ndarray]:
     """One gradient update on one batch (what :func:`fit` does per batch).
@@ -170,7 +170,7 @@ def fit(
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
-    micro_batch: int | None = 64,
+    micro_batch: int | None = 32,
 ) -> History:
     """Train ``model`` with mini-batch gradient descent.
 
