@@ -620,10 +620,17 @@ class _Pool2D(Layer):
         return views
 
     def _grad_buffer(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """Zeroed padded input gradient, ``(C, H, W, N)`` memory seen as ``(N, C, H, W)``."""
+        """Padded input gradient, ``(C, H, W, N)`` memory seen as ``(N, C, H, W)``.
+
+        Zeroed, unless the windows tile the input exactly (every pixel is
+        written by exactly one tap).
+        """
         n, c, h, w = shape
         p = self.padding
-        return np.zeros((c, h + 2 * p, w + 2 * p, n), dtype=dtype).transpose(3, 0, 1, 2)
+        (kh, kw), s = self.kernel_size, self.stride
+        tiled = p == 0 and kh == kw == s and h % s == 0 and w % s == 0
+        make = np.empty if tiled else np.zeros
+        return make((c, h + 2 * p, w + 2 * p, n), dtype=dtype).transpose(3, 0, 1, 2)
 
     def _tap_views(self, dx: np.ndarray, out_shape: tuple[int, ...]) -> list[np.ndarray]:
         """The views of the padded gradient buffer ``dx`` that each window tap reads."""
