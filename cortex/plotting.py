@@ -23,10 +23,11 @@ from matplotlib.axes import Axes
 from matplotlib.collections import EllipseCollection
 from matplotlib.colors import BoundaryNorm
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 from scipy.spatial import cKDTree
 
 from ._validation import as_float_array, check_choice, check_integer, check_positive
+from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
 from .receptive_fields import ReceptiveField
 from .responses import Population
@@ -34,10 +35,15 @@ from .visual_field import VisualField
 
 __all__ = [
     "plot_coverage",
+    "plot_filter_grid",
     "plot_image",
     "plot_kernel",
+    "plot_layer_tiling",
+    "plot_mapping_convergence",
     "plot_mosaic",
     "plot_response_map",
+    "plot_rf_map",
+    "plot_tuning_curve",
 ]
 
 _PARTS = ("real", "imag", "abs")
@@ -488,4 +494,364 @@ def plot_response_map(
     if size is None:
         size = _marker_and_size(ax, population.mosaic, marker if isinstance(marker, str) else "o")
     dots.set_sizes([size])
+    return ax
+
+
+# -- experiments (cortex.analysis) -------------------------------------------
+_AXIS_LABELS = {
+    "orientation": "orientation (deg)",
+    "spatial_frequency": "spatial frequency (cycles/deg)",
+    "phase": "phase (deg)",
+    "contrast": "contrast",
+}
+
+
+def plot_tuning_curve(
+    curve: TuningCurve,
+    *,
+    units: object = None,
+    polar: bool = False,
+    ax: Axes | None = None,
+    show_preferred: bool = True,
+    **kwargs: object,
+) -> Axes:
+    """Draw tuning curves: response against the grating parameter.
+
+    Parameters
+    ----------
+    curve : TuningCurve
+        From :func:`cortex.analysis.tuning_curve`.
+    units : int or sequence of int, optional
+        Which units (columns of ``curve.responses``); default all, up to 10.
+    polar : bool, optional
+        Polar plot (orientation and phase curves only): orientation curves are
+        drawn over the full circle (a grating at ``theta`` and ``theta + 180``
+        is the same stimulus).  ``ax`` must then be a polar Axes; with
+        ``ax=None`` a polar Axes replaces the current one.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    show_preferred : bool, optional
+        Mark each unit's preferred value (not for contrast).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on; spatial frequency on a log axis, contrast too.
+
+    Raises
+    ------
+    TypeError
+        If ``curve`` is not a TuningCurve or ``ax`` is not an Axes.
+    ValueError
+        If ``polar`` is asked for a frequency or contrast curve, a polar plot
+        for a Cartesian ``ax`` (or the reverse), or a unit is out of range.
+    """
+    if not isinstance(curve, TuningCurve):
+        raise TypeError(f"`curve` must be a TuningCurve, got {type(curve).__name__}")
+    n_units = curve.responses.shape[1]
+    index = np.arange(min(n_units, 10)) if units is None else np.atleast_1d(units)
+    if index.dtype.kind not in "iu" or index.size == 0:
+        raise TypeError(f"`units` must be an int or a sequence of ints, got {units!r}")
+    if index.min() < 0 or index.max() >= n_units:
+        raise ValueError(f"`units` must be in [0, {n_units}), got {index.tolist()}")
+    if polar and curve.parameter not in ("orientation", "phase"):
+        raise ValueError(f"a polar plot needs an orientation or phase curve, got {curve.parameter}")
+    if ax is None and polar:
+        fig = plt.gcf()
+        current = fig.axes[-1] if fig.axes else None
+        if current is not None and current.name == "polar":
+            ax = current
+        else:
+            if current is not None:
+                current.remove()
+            ax = fig.add_subplot(projection="polar")
+    ax = _get_ax(ax)
+    if polar != (ax.name == "polar"):
+        raise ValueError(
+            f"`polar={polar}` but `ax` is a {'polar' if ax.name == 'polar' else 'Cartesian'} Axes"
+        )
+    order = np.argsort(curve.values)
+    x = curve.values[order]
+    preferred = curve.preferred() if show_preferred and curve.parameter != "contrast" else None
+    for k, u in enumerate(index):
+        r = curve.responses[order, u]
+        color = f"C{k % 10}"
+        label = curve.labels[u]
+        if polar:
+            theta = np.deg2rad(x)
+            r_plot = r
+            if curve.parameter == "orientation":
+                theta = np.concatenate([theta, theta + np.pi])
+                r_plot = np.concatenate([r, r])
+            theta = np.append(theta, theta[0])
+            r_plot = np.append(r_plot, r_plot[0])
+            ax.plot(theta, np.clip(r_plot, 0, None), color=color, label=label, **kwargs)
+            if preferred is not None and np.isfinite(preferred[u]):
+                ax.plot([np.deg2rad(preferred[u])] * 2, [0, r.max()], color=color, lw=0.8, ls="--")
+        else:
+            ax.plot(x, r, marker="o", ms=3, color=color, label=label, **kwargs)
+            if preferred is not None and np.isfinite(preferred[u]):
+                ax.axvline(preferred[u], color=color, lw=0.8, ls="--")
+    if not polar:
+        ax.set_xlabel(_AXIS_LABELS[curve.parameter])
+        ax.set_ylabel(f"response ({curve.statistic})")
+        if curve.parameter == "spatial_frequency" or (
+            curve.parameter == "contrast" and np.all(curve.values > 0)
+        ):
+            ax.set_xscale("log")
+    else:
+        ax.set_title(_AXIS_LABELS[curve.parameter], fontsize="medium")
+    if len(index) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_rf_map(
+    rf_map: np.ndarray,
+    field: VisualField,
+    *,
+    ax: Axes | None = None,
+    cmap: str = "RdBu_r",
+    colorbar: bool = True,
+    label: str = "weight (response / contrast)",
+    **kwargs: object,
+) -> Axes:
+    """Show an RF map over the field (an STA, a linear RF) with a symmetric colour scale.
+
+    Parameters
+    ----------
+    rf_map : array_like, shape (H, W)
+        The map, ``(H, W) == field.shape`` (e.g. ``RFEstimate.maps[i]`` or
+        :func:`cortex.analysis.linear_receptive_field`).
+    field : VisualField
+        The field it covers (degree axes).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    cmap : str or matplotlib.colors.Colormap, optional
+        A diverging colormap: 0 is its centre (``vmin = -vmax = max |map|``).
+    colorbar : bool, optional
+        Add a colorbar labelled ``label``.
+    label : str, optional
+        Colorbar label (with units).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.imshow`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`plot_image` (NaN maps, from units that never responded, are
+        refused).
+    """
+    rf_map = as_float_array(rf_map, "rf_map", ndims=(2,))
+    limit = float(np.abs(rf_map).max()) or 1.0
+    kwargs.setdefault("vmin", -limit)
+    kwargs.setdefault("vmax", limit)
+    ax = plot_image(rf_map, field, ax=ax, cmap=cmap, colorbar=False, **kwargs)
+    if colorbar:
+        ax.figure.colorbar(ax.images[-1], ax=ax, label=label)
+    return ax
+
+
+def plot_mapping_convergence(
+    counts: np.ndarray,
+    correlation: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    labels: object = None,
+    target: float | None = 0.9,
+    **kwargs: object,
+) -> Axes:
+    """Correlation of an RF estimate with the true RF against the number of stimuli.
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (n_counts,)
+        Stimulus counts (log axis).
+    correlation : array_like, shape (n_counts,) or (n_counts, n_units)
+        As returned by :func:`cortex.analysis.rf_mapping_convergence`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    labels : sequence of str, optional
+        Legend label per unit (column).
+    target : float or None, optional
+        Draw a horizontal reference line at this correlation.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    counts = as_float_array(counts, "counts", ndims=(1,))
+    corr = np.asarray(correlation, dtype=float)
+    if corr.ndim == 1:
+        corr = corr[:, np.newaxis]
+    if corr.ndim != 2 or corr.shape[0] != counts.size:
+        raise ValueError(
+            f"`correlation` must have shape ({counts.size},) or ({counts.size}, n_units), "
+            f"got shape {np.shape(correlation)}"
+        )
+    ax = _get_ax(ax)
+    names = [None] * corr.shape[1] if labels is None else list(labels)
+    for k in range(corr.shape[1]):
+        ax.plot(counts, corr[:, k], marker="o", ms=3, label=names[k], **kwargs)
+    if target is not None:
+        ax.axhline(target, color="0.5", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("number of noise stimuli")
+    ax.set_ylabel("correlation with the true RF")
+    ax.set_ylim(min(0.0, float(np.nanmin(corr)) - 0.05), 1.02)
+    if labels is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_filter_grid(
+    weights: np.ndarray,
+    fits: object = None,
+    *,
+    ax: Axes | None = None,
+    n_columns: int | None = None,
+    cmap: str = "RdBu_r",
+    gap: int = 1,
+    **kwargs: object,
+) -> Axes:
+    """A bank of filters as one image grid, each with its Gabor fit underneath.
+
+    Each filter is scaled to its own largest magnitude (``+/- 1``: red
+    positive, blue negative) and drawn in one ``imshow``; with ``fits``, each
+    tile shows the filter above its fitted Gabor, and the fit's ``R^2`` is
+    written under it.
+
+    Parameters
+    ----------
+    weights : array_like, shape (n, kh, kw) or (out, in, kh, kw)
+        Filters (e.g. ``Conv2D.params["weight"]``; every ``(out, in)`` pair is
+        one filter).
+    fits : sequence of GaborFit or None, optional
+        One per filter (:func:`cortex.analysis.gabor_likeness` returns them).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    n_columns : int, optional
+        Tiles per row; default about ``sqrt(n)`` (twice that with fits).
+    cmap : str or matplotlib.colors.Colormap, optional
+        Diverging colormap.
+    gap : int, optional
+        Pixels between tiles (>= 0).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.imshow`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``weights`` is not 3-D or 4-D numeric, ``fits`` has the wrong length
+        or holds something else than GaborFit / None.
+    """
+    w = as_float_array(weights, "weights", ndims=(3, 4))
+    filters = w.reshape(-1, *w.shape[-2:]).astype(float)
+    n, kh, kw = filters.shape
+    gap = check_integer(gap, "gap", minimum=0)
+    if fits is not None:
+        fits = list(fits)
+        if len(fits) != n:
+            raise ValueError(f"`fits` must hold one fit per filter ({n}), got {len(fits)}")
+        for i, f in enumerate(fits):
+            if f is not None and not isinstance(f, GaborFit):
+                raise TypeError(f"`fits[{i}]` must be a GaborFit or None, got {type(f).__name__}")
+    if n_columns is None:
+        n_columns = max(1, math.ceil(math.sqrt(n * (2 if fits is not None else 1))))
+    n_columns = check_integer(n_columns, "n_columns", minimum=1)
+    n_rows = math.ceil(n / n_columns)
+    tile_h = kh * (2 if fits is not None else 1) + (gap if fits is not None else 0)
+    grid = np.full((n_rows * (tile_h + gap) - gap, n_columns * (kw + gap) - gap), np.nan)
+    for i, k in enumerate(filters):
+        scale = np.abs(k).max() or 1.0
+        r, c = divmod(i, n_columns)
+        top, left = r * (tile_h + gap), c * (kw + gap)
+        grid[top : top + kh, left : left + kw] = k / scale
+        if fits is not None and fits[i] is not None:
+            model = fits[i].evaluate((kh, kw))
+            grid[top + kh + gap : top + 2 * kh + gap, left : left + kw] = model / scale
+    ax = _get_ax(ax)
+    kwargs.setdefault("interpolation", "nearest")
+    ax.imshow(grid, cmap=cmap, vmin=-1, vmax=1, **kwargs)
+    if fits is not None:
+        for i, f in enumerate(fits):
+            r, c = divmod(i, n_columns)
+            text = "no fit" if f is None else f"{f.r2:.2f}" + ("" if f.converged else "!")
+            ax.text(
+                c * (kw + gap) + (kw - 1) / 2,
+                r * (tile_h + gap) + tile_h - 0.5,
+                text,
+                ha="center",
+                va="top",
+                fontsize="x-small",
+            )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    title = f"{n} filters" + (" (top) and Gabor fits (bottom, R^2)" if fits is not None else "")
+    ax.set_title(title, fontsize="medium")
+    return ax
+
+
+def plot_layer_tiling(
+    model: object,
+    layer: int,
+    field: VisualField,
+    *,
+    ax: Axes | None = None,
+    every: int = 1,
+    **kwargs: object,
+) -> Axes:
+    """How one ConvNet layer's units tile the input: their RF windows over the visual field.
+
+    Uses the RF arithmetic of :func:`cortex.nn.unit_tiling` (each unit's
+    square RF window drawn as its inscribed circle, one collection).
+
+    Parameters
+    ----------
+    model : cortex.nn.Sequential
+        The network.
+    layer : int
+        A spatial layer's index.
+    field : VisualField
+        The input's field (its ``shape`` is the input size).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    every : int, optional
+        Draw every ``every``-th unit along each axis (for dense layers).
+    **kwargs
+        Passed to :func:`plot_mosaic`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .nn.receptive_field import receptive_field, unit_tiling
+
+    every = check_integer(every, "every", minimum=1)
+    mosaic, rf, units = unit_tiling(model, layer, field)
+    keep = (units[:, 0] % every == 0) & (units[:, 1] % every == 0)
+    if not keep.all():
+        mosaic = Mosaic(field, mosaic.centers[keep], lattice="custom")
+    kwargs.setdefault("show_centers", True)
+    ax = plot_mosaic(mosaic, rf, level="sigma", ax=ax, **kwargs)
+    info = receptive_field(model, field.shape)[layer]
+    ax.set_title(
+        f"layer {layer % len(model.layers)} ({type(model.layers[layer]).__name__}): "
+        f"RF {info.size[0]} px, jump {info.jump[0]} px",
+        fontsize="medium",
+    )
     return ax
