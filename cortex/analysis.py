@@ -338,6 +338,8 @@ def linear_receptive_field(
     centre.  For a ConvNet unit it is the gradient of the unit's output with
     respect to the input at a blank (zero-contrast) image: the filter itself
     for a first-layer unit, the local linearisation deeper in the network.
+    A rectified unit that is silent at a blank image has a zero gradient
+    there: ask for the layer before the rectification.
 
     Parameters
     ----------
@@ -387,7 +389,10 @@ def _peak(x: np.ndarray, r: np.ndarray, period: float | None, log: bool) -> floa
     top = float(np.clip(top, min(x0, x2), max(x0, x2)))
     if log:
         return float(2.0**top)
-    return float(_wrap(np.asarray(top), period)) if period is not None else top
+    if period is None:
+        return top
+    top = float(np.mod(top, period))
+    return 0.0 if top >= period - 1e-9 else top  # mod of a tiny negative number
 
 
 def _half_height_crossings(
@@ -1610,6 +1615,8 @@ def fit_gabor(kernel: object, pixels_per_degree: float = 1.0, *, n_starts: int =
     theta = float(np.mod(theta, 360.0))
     if theta >= 180.0:
         theta, phase = theta - 180.0, -phase
+    if theta >= 180.0 - 1e-9:  # 360 - epsilon rounded: that is orientation 0, unflipped
+        theta, phase = 0.0, -phase
     phase = float(180.0 - np.mod(180.0 - phase, 360.0))
     r2 = _r2(m.ravel(), _gabor_model(best.x, x, y).ravel())
     converged = bool(best.success and np.isfinite(r2))

@@ -66,8 +66,21 @@ def _new_ax():
 
 def test_all_lists_the_public_functions():
     assert sorted(plotting.__all__) == sorted(
-        ["plot_kernel", "plot_image", "plot_mosaic", "plot_coverage", "plot_response_map"]
+        [
+            "plot_kernel",
+            "plot_image",
+            "plot_mosaic",
+            "plot_coverage",
+            "plot_response_map",
+            "plot_tuning_curve",
+            "plot_rf_map",
+            "plot_mapping_convergence",
+            "plot_filter_grid",
+            "plot_layer_tiling",
+        ]
     )
+    public = {name for name in dir(plotting) if name.startswith("plot_")}
+    assert public == set(plotting.__all__)
 
 
 @pytest.mark.parametrize("given", [True, False])
@@ -327,3 +340,104 @@ def test_response_map_errors(population):
         plot_response_map(population, np.zeros(n, complex), ax=ax)
     with pytest.raises(ValueError, match="`size` must be > 0"):
         plot_response_map(population, np.zeros(n), ax=ax, size=0)
+
+
+# -- plots of cortex.analysis --------------------------------------------------------
+from cortex import analysis  # noqa: E402
+from cortex.nn import Conv2D, MaxPool2D, ReLU, Sequential  # noqa: E402
+from cortex.plotting import (  # noqa: E402
+    plot_filter_grid,
+    plot_layer_tiling,
+    plot_mapping_convergence,
+    plot_rf_map,
+    plot_tuning_curve,
+)
+
+
+@pytest.fixture(scope="module")
+def orientation_curve():
+    field = VisualField(2.05, 2.05, pixels_per_degree=20)
+    pop = Population(
+        [Gabor(3.0, orientation=30.0), Gabor(3.0, orientation=120.0)],
+        Mosaic(field, [[0.0, 0.0]]),
+    )
+    return analysis.tuning_curve(
+        pop, "orientation", np.arange(0, 180, 15.0), spatial_frequency=3.0, orientation=0.0
+    )
+
+
+def test_plot_tuning_curve_linear_and_polar(orientation_curve):
+    ax = plot_tuning_curve(orientation_curve)
+    data = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(data) == 2  # one line per unit
+    np.testing.assert_allclose(data[1].get_ydata(), orientation_curve.responses[:, 1])
+    assert ax.get_xlabel() == "orientation (deg)"
+    fig = plt.figure()
+    polar = plot_tuning_curve(orientation_curve, units=0, polar=True)
+    assert polar.name == "polar" and polar.figure is fig
+    # orientation: drawn over the full circle (theta and theta + 180), closed
+    assert len(polar.lines[0].get_xdata()) == 2 * orientation_curve.values.size + 1
+    with pytest.raises(ValueError, match="Cartesian"):
+        plot_tuning_curve(orientation_curve, polar=True, ax=plt.figure().add_subplot())
+    with pytest.raises(ValueError, match=r"`units` must be in \[0, 2\)"):
+        plot_tuning_curve(orientation_curve, units=[5])
+
+
+def test_plot_tuning_curve_refuses_polar_frequency_curves():
+    field = VisualField(2.05, 2.05, pixels_per_degree=20)
+    curve = analysis.tuning_curve(
+        (Gabor(3.0), Mosaic(field, [[0.0, 0.0]])),
+        "spatial_frequency",
+        np.geomspace(1, 6, 5),
+        orientation=0.0,
+    )
+    ax = plot_tuning_curve(curve)
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="orientation or phase"):
+        plot_tuning_curve(curve, polar=True)
+    with pytest.raises(TypeError, match="TuningCurve"):
+        plot_tuning_curve(np.ones(3))
+
+
+def test_plot_rf_map_symmetric_scale_and_convergence(field):
+    m = np.zeros(field.shape)
+    m[3, 4], m[10, 12] = 2.0, -0.5
+    ax = plot_rf_map(m, field)
+    (image,) = ax.images
+    assert image.get_clim() == (-2.0, 2.0)
+    assert ax.get_xlabel() == "x (deg)"
+    with pytest.raises(ValueError, match="must be finite"):
+        plot_rf_map(np.full(field.shape, np.nan), field)
+    ax = plot_mapping_convergence([100, 1000, 10000], [0.3, 0.7, 0.95], ax=plt.figure().gca())
+    assert ax.get_xscale() == "log"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.3, 0.7, 0.95])
+    with pytest.raises(ValueError, match="must have shape"):
+        plot_mapping_convergence([1, 2], [0.1, 0.2, 0.3])
+
+
+def test_plot_filter_grid_is_one_image_with_fits():
+    weights = Conv2D(1, 5, 7, seed=0).params["weight"]
+    _, fits = analysis.gabor_likeness(weights)
+    ax = plot_filter_grid(weights, fits, n_columns=5, gap=1)
+    (image,) = ax.images
+    grid = image.get_array()
+    assert grid.shape == (7 + 1 + 7, 5 * 8 - 1)  # filter above fit, one row of 5 tiles
+    k = weights[2, 0]
+    np.testing.assert_allclose(grid[:7, 16:23], k / np.abs(k).max(), rtol=1e-6)
+    assert len(ax.texts) == 5
+    with pytest.raises(ValueError, match="one fit per filter"):
+        plot_filter_grid(weights, fits[:2])
+    with pytest.raises(ValueError, match="3-D or 4-D|must be"):
+        plot_filter_grid(np.ones((7, 7)))
+
+
+def test_plot_layer_tiling_draws_one_collection_per_layer():
+    model = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
+    field = VisualField(2.8, 2.8, pixels_per_degree=10)  # 28 x 28 px
+    ax = plot_layer_tiling(model, 3, field)
+    (ellipses,) = [c for c in ax.collections if isinstance(c, EllipseCollection)]
+    assert len(ellipses.get_offsets()) == 10 * 10  # 28 -> 24 -> 12 -> 10
+    assert "RF 10 px, jump 2 px" in ax.get_title()
+    sparse = plot_layer_tiling(model, 3, field, every=2, ax=plt.figure().gca())
+    (ellipses,) = [c for c in sparse.collections if isinstance(c, EllipseCollection)]
+    assert len(ellipses.get_offsets()) == 25
