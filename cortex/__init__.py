@@ -6,7 +6,7 @@ cycles/degree, orientations in degrees (0 = vertical bars); see the docs'
 conventions page.
 """
 
-from . import stimuli
+from . import analysis, stimuli
 from .correlation import METHODS, choose_method, correlate_sampled
 from .mosaic import LATTICES, Mosaic
 from .receptive_fields import (
@@ -49,6 +49,7 @@ __all__ = [
     "Rectify",
     "ReceptiveField",
     "VisualField",
+    "analysis",
     "choose_method",
     "connectivity_matrix",
     "contour_radius",
