@@ -484,7 +484,7 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
     Warns
     -----
     RuntimeWarning
-        If the fit did not converge (see :attr:`NakaRushtonFit.converged`).
+        If the fit did not converge (see ``NakaRushtonFit.converged``).
 
     Examples
     --------
@@ -579,7 +579,7 @@ class TuningCurve:
 
     @property
     def units(self) -> str:
-        """Unit of :attr:`values`."""
+        """Unit of ``values``."""
         return _UNITS[self.parameter]
 
     @property
@@ -978,7 +978,7 @@ def map_correlation(estimate: object, reference: object) -> np.ndarray:
     Parameters
     ----------
     estimate, reference : array_like, shape (n_units, H, W) or (H, W)
-        E.g. :attr:`RFEstimate.maps` and :func:`linear_receptive_field`.
+        E.g. ``RFEstimate.maps`` and :func:`linear_receptive_field`.
 
     Returns
     -------

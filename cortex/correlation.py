@@ -386,6 +386,7 @@ def col2im(
     return out[:, padding : padding + h, padding : padding + w].transpose(3, 0, 1, 2)
 
 
+#: Methods accepted by :func:`correlate` (and :class:`cortex.nn.Conv2D`).
 GRID_METHODS = ("auto", "fft", "direct", "centers")
 _GRID_CHUNK_BYTES = 4 * 2**20  # patch matrix per chunk: small enough to stay in cache
 
@@ -412,7 +413,7 @@ def correlate(
     (``w`` is ``weight``)
     where ``xp`` is ``x`` zero-padded by ``padding`` on each side.  This is a
     population of ``O`` neuron types on a square lattice of spacing ``stride``
-    pixels, so it dispatches to the same methods as :func:`correlate_sampled`.
+    pixels, so it dispatches to the same methods as :func:`~cortex.correlate_sampled`.
 
     Parameters
     ----------
@@ -425,7 +426,7 @@ def correlate(
     method : {"auto", "fft", "direct", "centers"}, optional
         ``"centers"`` is the patch-matrix GEMM (BLAS), the usual choice for
         small multi-channel kernels; ``"fft"`` and ``"direct"`` go through
-        :mod:`scipy.signal`; ``"auto"`` asks :func:`choose_method`.
+        :mod:`scipy.signal`; ``"auto"`` asks :func:`~cortex.choose_method`.
     chunk_bytes : int, optional
         ``"centers"`` only: size of the patch matrix built at once (samples are
         processed in chunks so it stays in cache); default ``_GRID_CHUNK_BYTES``.

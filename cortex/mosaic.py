@@ -357,7 +357,7 @@ class Mosaic:
             envelope contour (:meth:`ReceptiveField.contour`) times its scale.
         level : {"sigma", "half-max"} or float, optional
             Which contour counts as "covering" (see
-            :func:`~cortex.receptive_fields.contour_radius`).
+            :func:`~cortex.contour_radius`).
         points : array_like, shape (m, 2), optional
             Positions ``(x, y)`` in degrees.  Default: every pixel centre of
             the field.

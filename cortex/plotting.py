@@ -103,7 +103,7 @@ def plot_kernel(
     Parameters
     ----------
     rf : ReceptiveField or array_like, shape (kh, kw)
-        An RF model (sampled with :meth:`ReceptiveField.kernel`) or a kernel
+        An RF model (sampled with :meth:`~cortex.ReceptiveField.kernel`) or a kernel
         array (real or complex) whose pixel ``(kh // 2, kw // 2)`` is the RF
         centre, row 0 at the top.
     pixels_per_degree : float
@@ -332,7 +332,7 @@ def plot_coverage(
     rf : ReceptiveField, optional
         The RF model at scale 1; required with a Mosaic.
     level : {"sigma", "half-max"} or float, optional
-        The contour that counts as covering (see :meth:`Mosaic.coverage`).
+        The contour that counts as covering (see :meth:`~cortex.Mosaic.coverage`).
     ax : matplotlib.axes.Axes, optional
         Where to draw; default the current Axes.
     cmap : str or matplotlib.colors.Colormap, optional
@@ -347,7 +347,7 @@ def plot_coverage(
     matplotlib.axes.Axes
         The Axes drawn on; the image holds ``mosaic.coverage(rf, level)``
         (shape ``(H, W)``) and the title gives the coverage factor
-        :meth:`Mosaic.coverage_factor`.
+        :meth:`~cortex.Mosaic.coverage_factor`.
 
     Raises
     ------

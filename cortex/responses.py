@@ -371,7 +371,7 @@ def linear_responses(population: Population, images: object, *, method: str = "a
     method : {"auto", "fft", "direct", "centers"}, optional
         How to correlate (see :mod:`cortex.correlation`); ``"auto"`` picks the
         cheapest for each RF size from the problem size
-        (:func:`~cortex.correlation.choose_method`).
+        (:func:`~cortex.choose_method`).
 
     Returns
     -------

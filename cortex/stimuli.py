@@ -157,7 +157,7 @@ def grating(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField` or a parameter is not
+        If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not
         numeric.
     ValueError
         If a parameter is NaN or infinite, ``spatial_frequency`` or
@@ -251,7 +251,7 @@ def bar(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField` or a parameter is not a
+        If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not a
         real number.
     ValueError
         If ``center`` is not a pair of finite numbers, ``length`` or ``width``
@@ -310,7 +310,7 @@ def spot(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField` or a parameter is not a
+        If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not a
         real number.
     ValueError
         If ``center`` is not a pair of finite numbers, ``radius`` is not
@@ -369,7 +369,7 @@ def checkerboard(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField`, ``check_size`` or
+        If ``field`` is not a :class:`~cortex.VisualField`, ``check_size`` or
         ``contrast`` is not a real number, or ``phase`` is not an integer.
     ValueError
         If ``check_size`` is not finite and > 0, ``contrast`` is negative or
@@ -435,7 +435,7 @@ def white_noise(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField`, ``n_images`` is not an
+        If ``field`` is not a :class:`~cortex.VisualField`, ``n_images`` is not an
         integer, ``contrast`` is not a real number, ``distribution`` is not a
         string, or ``seed`` has another type.
     ValueError
@@ -567,7 +567,7 @@ def natural_image(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`VisualField` or ``name`` is not a
+        If ``field`` is not a :class:`~cortex.VisualField` or ``name`` is not a
         string.
     ValueError
         If ``name`` is not one of :data:`NATURAL_IMAGES`.
