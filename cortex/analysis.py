@@ -323,6 +323,13 @@ def _convnet_unit(target: tuple, field: object, nonlinearity: object) -> Unit:
         grad[(0, *index[1:])] = 1
         for lay in reversed(layers[: layer + 1]):
             grad = lay.backward(grad)
+        if not np.any(grad):
+            warnings.warn(
+                f"the linear RF of {label} is zero: the unit is silent at a blank image "
+                "(e.g. rectified with no bias); use the layer before the rectification",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         return np.asarray(grad, dtype=np.float64).reshape(1, *field.shape)
 
     return Unit(field, (label,), respond, linear_map)
@@ -392,7 +399,7 @@ def _peak(x: np.ndarray, r: np.ndarray, period: float | None, log: bool) -> floa
     if period is None:
         return top
     top = float(np.mod(top, period))
-    return 0.0 if top >= period - 1e-9 else top  # mod of a tiny negative number
+    return 0.0 if top >= period * (1 - 1e-8) else top  # mod of a tiny negative number
 
 
 def _half_height_crossings(
@@ -885,14 +892,18 @@ def tuning_curve(
         raise ValueError(f"contrasts must be >= 0, got {values.min()}")
     contrast = check_positive(contrast, "contrast", allow_zero=True)
     unit = as_unit(target, field=field, neurons=neurons, nonlinearity=nonlinearity)
-    if orientation is None or spatial_frequency is None:
+    needed = {"orientation": orientation, "spatial_frequency": spatial_frequency}
+    needed.pop(parameter, None)  # the varied parameter needs no fixed value
+    if any(v is None for v in needed.values()):
         best = _preferred_grating(unit, max(n_phases, 4))
         orientation = best["orientation"] if orientation is None else orientation
         spatial_frequency = (
             best["spatial_frequency"] if spatial_frequency is None else spatial_frequency
         )
-    orientation = float(orientation)
-    spatial_frequency = check_positive(spatial_frequency, "spatial_frequency")
+    orientation = 0.0 if orientation is None else float(orientation)
+    spatial_frequency = check_positive(
+        1.0 if spatial_frequency is None else spatial_frequency, "spatial_frequency"
+    )
     phases = np.array([float(phase)]) if n_phases == 1 else np.arange(n_phases) * 360.0 / n_phases
     n = values.size
     fixed = {
@@ -968,7 +979,7 @@ def _noise_filter(field: VisualField) -> np.ndarray:
 def _noise(field: VisualField, n: int, kind: str, contrast: float, rng: np.random.Generator, filt):
     images = stimuli.white_noise(field, n, contrast=contrast, seed=rng)
     if kind == "pink":
-        images = np.fft.ifft2(np.fft.fft2(images) * filt).real
+        images = np.ascontiguousarray(np.fft.ifft2(np.fft.fft2(images) * filt).real)
     return images
 
 

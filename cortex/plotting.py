@@ -575,9 +575,10 @@ def plot_tuning_curve(
     order = np.argsort(curve.values)
     x = curve.values[order]
     preferred = curve.preferred() if show_preferred and curve.parameter != "contrast" else None
+    user_color = kwargs.pop("color", None)
     for k, u in enumerate(index):
         r = curve.responses[order, u]
-        color = f"C{k % 10}"
+        color = user_color if user_color is not None else f"C{k % 10}"
         label = curve.labels[u]
         if polar:
             theta = np.deg2rad(x)
@@ -720,6 +721,7 @@ def plot_filter_grid(
     *,
     ax: Axes | None = None,
     n_columns: int | None = None,
+    pixels_per_degree: float = 1.0,
     cmap: str = "RdBu_r",
     gap: int = 1,
     **kwargs: object,
@@ -742,6 +744,9 @@ def plot_filter_grid(
         Where to draw; default the current Axes.
     n_columns : int, optional
         Tiles per row; default about ``sqrt(n)`` (twice that with fits).
+    pixels_per_degree : float, optional
+        The sampling the fits were made with (as given to
+        :func:`~cortex.analysis.fit_gabor`; 1 = pixel units).
     cmap : str or matplotlib.colors.Colormap, optional
         Diverging colormap.
     gap : int, optional
@@ -763,6 +768,7 @@ def plot_filter_grid(
     filters = w.reshape(-1, *w.shape[-2:]).astype(float)
     n, kh, kw = filters.shape
     gap = check_integer(gap, "gap", minimum=0)
+    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
     if fits is not None:
         fits = list(fits)
         if len(fits) != n:
@@ -782,7 +788,7 @@ def plot_filter_grid(
         top, left = r * (tile_h + gap), c * (kw + gap)
         grid[top : top + kh, left : left + kw] = k / scale
         if fits is not None and fits[i] is not None:
-            model = fits[i].evaluate((kh, kw))
+            model = fits[i].evaluate((kh, kw), ppd)
             grid[top + kh + gap : top + 2 * kh + gap, left : left + kw] = model / scale
     ax = _get_ax(ax)
     kwargs.setdefault("interpolation", "nearest")

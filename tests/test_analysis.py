@@ -477,3 +477,22 @@ def test_bad_targets_and_arguments_get_clear_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         A.map_correlation(np.ones((3, 3)), np.ones((3, 3)))  # constant maps: NaN, silently
+
+
+def test_zero_linear_rf_of_a_silent_rectified_unit_is_reported():
+    model = gabor_convnet([Gabor(3.5)])  # no bias: the ReLU is silent at a blank image
+    with pytest.warns(RuntimeWarning, match="linear RF of layer 1 .* is zero"):
+        rf = A.linear_receptive_field((model, 1, 0), field=SMALL)
+    assert not rf.any()
+
+
+def test_varied_parameter_needs_no_fixed_value(monkeypatch):
+    def no_search(*args, **kwargs):
+        raise AssertionError("the preferred-grating search ran")
+
+    monkeypatch.setattr(A, "_preferred_grating", no_search)
+    curve = A.tuning_curve(
+        one_neuron(Gabor(2.0)), "spatial_frequency", [1.0, 2.0, 4.0], orientation=0.0
+    )
+    assert curve.grating == {"orientation": 0.0, "contrast": 1.0}
+    assert curve.responses[1, 0] == curve.responses.max()

@@ -441,3 +441,24 @@ def test_plot_layer_tiling_draws_one_collection_per_layer():
     sparse = plot_layer_tiling(model, 3, field, every=2, ax=plt.figure().gca())
     (ellipses,) = [c for c in sparse.collections if isinstance(c, EllipseCollection)]
     assert len(ellipses.get_offsets()) == 25
+
+
+def test_filter_grid_draws_fits_at_their_sampling_and_tuning_curves_take_a_color():
+    ppd = 3.5
+    bank = Conv2D.from_receptive_fields([Gabor(0.8, orientation=45.0)], ppd, kernel_size=7)
+    w = bank.params["weight"]
+    _, fits = analysis.gabor_likeness(w, pixels_per_degree=ppd)
+    ax = plot_filter_grid(w, fits, pixels_per_degree=ppd, gap=0, n_columns=1)
+    grid = ax.images[0].get_array()
+    k = w[0, 0]
+    np.testing.assert_allclose(grid[7:14], fits[0].evaluate((7, 7), ppd) / np.abs(k).max())
+    assert np.abs(grid[7:14] - grid[:7]).max() < 0.1  # the fit looks like the filter
+    field = VisualField(2.05, 2.05, pixels_per_degree=20)
+    curve = analysis.tuning_curve(
+        (Gabor(3.0), Mosaic(field, [[0.0, 0.0]])),
+        "orientation",
+        np.arange(0, 180, 30.0),
+        spatial_frequency=3.0,
+    )
+    ax = plot_tuning_curve(curve, color="k", ax=plt.figure().gca())
+    assert ax.lines[0].get_color() == "k"
