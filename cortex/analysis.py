@@ -591,9 +591,11 @@ class TuningCurve:
 
     @property
     def silent(self) -> np.ndarray:
-        """Per unit: True if its curve is flat (it never responds differently)."""
+        """Per unit: True if it never responds (all zero) or its curve (>1 value) is flat."""
         r = self.responses
-        return np.ptp(r, axis=0) <= 1e-12 * np.maximum(np.abs(r).max(axis=0), 1e-300)
+        peak = np.abs(r).max(axis=0)
+        flat = np.ptp(r, axis=0) <= 1e-12 * np.maximum(peak, 1e-300)
+        return (peak == 0) | (flat & (r.shape[0] > 1))
 
     def _per_unit(self, fn: Callable[[np.ndarray], float]) -> np.ndarray:
         silent = self.silent
