@@ -367,10 +367,6 @@ def linear_receptive_field(
 
 
 # -- tuning curves ---------------------------------------------------------------------
-def _wrap(values: np.ndarray, period: float) -> np.ndarray:
-    return np.mod(values, period)
-
-
 def _peak(x: np.ndarray, r: np.ndarray, period: float | None, log: bool) -> float:
     """Location of the maximum of ``r(x)``, refined by a parabola through its neighbours."""
     k = int(np.argmax(r))

@@ -362,3 +362,19 @@ def test_sequential_runs_relu_then_maxpool_as_pool_then_relu_with_identical_resu
 def test_sequential_backward_before_forward_is_an_error():
     with pytest.raises(RuntimeError, match="before `forward`"):
         Sequential([ReLU()]).backward(np.zeros((1, 1)))
+
+
+def test_column_layout_helpers_are_inverse_views_and_match_a_loop(rng):
+    import cortex.correlation as correlation
+
+    x = rng.standard_normal((3, 2, 5, 6))
+    cols, ho, wo = correlation.im2col(x, 2, 3, 1, 1)
+    # oracle: column (i, j, n) holds the zero-padded patch of image n under unit (i, j)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for n, i, j in [(0, 0, 0), (2, 3, 5), (1, 5, 2)]:
+        col = (i * wo + j) * 3 + n
+        np.testing.assert_array_equal(cols[:, col], xp[n, :, i : i + 2, j : j + 3].ravel())
+    values = rng.standard_normal((4, ho * wo * 3))
+    nchw = correlation.from_columns(values, 3, ho, wo)
+    assert nchw.shape == (3, 4, ho, wo) and np.shares_memory(nchw, values)
+    np.testing.assert_array_equal(correlation.to_columns(nchw), values)
