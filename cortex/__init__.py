@@ -4,11 +4,28 @@ The public API is flat: ``from cortex import Gabor, Mosaic, Population, response
 Positions and sizes are in degrees of visual angle, spatial frequencies in
 cycles/degree, orientations in degrees (0 = vertical bars); see the docs'
 conventions page.
+
+``import cortex`` loads only the simulation core (RF models, mosaics,
+populations and the correlation module: numpy and a few parts of scipy).  The
+subpackages are loaded on first use, as scikit-image does:
+``cortex.analysis``, ``cortex.datasets``, ``cortex.nn``, ``cortex.plotting``
+(matplotlib) and ``cortex.stimuli`` work after ``import cortex`` alone.
 """
 
-from . import analysis, stimuli
-from .correlation import METHODS, choose_method, correlate_sampled
+import importlib
+
+from .correlation import METHODS, choose_method, correlate, correlate_sampled
 from .mosaic import LATTICES, Mosaic
+from .population import (
+    DivisiveNormalization,
+    HalfSquare,
+    NakaRushton,
+    Population,
+    Rectify,
+    connectivity_matrix,
+    linear_responses,
+    responses,
+)
 from .receptive_fields import (
     ComplexCell,
     DifferenceOfGaussians,
@@ -20,19 +37,12 @@ from .receptive_fields import (
     gabor_kernel,
     gaussian_kernel,
 )
-from .responses import (
-    DivisiveNormalization,
-    HalfSquare,
-    NakaRushton,
-    Population,
-    Rectify,
-    connectivity_matrix,
-    linear_responses,
-    responses,
-)
 from .visual_field import VisualField
 
 __version__ = "0.1.0"
+
+#: Subpackages and modules loaded on first attribute access (``cortex.nn`` ...).
+_LAZY_SUBMODULES = ("analysis", "cli", "datasets", "nn", "plotting", "stimuli")
 
 __all__ = [
     "LATTICES",
@@ -53,11 +63,28 @@ __all__ = [
     "choose_method",
     "connectivity_matrix",
     "contour_radius",
+    "correlate",
     "correlate_sampled",
+    "datasets",
     "dog_kernel",
     "gabor_kernel",
     "gaussian_kernel",
     "linear_responses",
+    "nn",
+    "plotting",
     "responses",
     "stimuli",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load a subpackage on first access (PEP 562): ``cortex.nn`` without ``import cortex.nn``."""
+    if name in _LAZY_SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module  # later accesses skip this hook
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_SUBMODULES))

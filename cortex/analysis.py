@@ -58,7 +58,7 @@ from ._validation import (
     check_positive,
 )
 from .receptive_fields import Gabor, ReceptiveField
-from .responses import Population, connectivity_matrix, responses
+from .population import Population, connectivity_matrix, responses
 from .visual_field import VisualField
 
 __all__ = [
@@ -246,7 +246,7 @@ def _population_unit(
 
 def _convnet_unit(target: tuple, field: object, nonlinearity: object) -> Unit:
     from .nn.layers import Conv2D, LocallyConnected2D
-    from .responses import _resolve_nonlinearities
+    from .population import _resolve_nonlinearities
 
     model, layer, channel = target[:3]
     if field is None:

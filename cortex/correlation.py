@@ -28,7 +28,6 @@ import os
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validation import as_float_array, check_choice, check_integer
@@ -217,6 +216,8 @@ def _fft(images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.nda
     r_full, c_full = rows + kh // 2, cols + kw // 2
     padded_pixels = (height + kh - 1) * (width + kw - 1)
     workers = _WORKERS if n_images * n_kernels * padded_pixels >= _THREADED_PIXELS else 1
+    import scipy.signal  # here, not at the top: it imports scipy.optimize (slow to load)
+
     with scipy.fft.set_workers(workers):
         for start in range(0, n_images, n_step):
             chunk = images[start : start + n_step, np.newaxis]
@@ -233,6 +234,8 @@ def _fft(images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.nda
 def _direct(
     images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray
 ) -> np.ndarray:
+    import scipy.signal
+
     out = np.empty((images.shape[0], kernels.shape[0], len(rows)), dtype=images.dtype)
     for n, image in enumerate(images):
         for k, kernel in enumerate(kernels):

@@ -30,7 +30,7 @@ from ._validation import as_float_array, check_choice, check_integer, check_posi
 from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
 from .receptive_fields import ReceptiveField
-from .responses import Population
+from .population import Population
 from .visual_field import VisualField
 
 __all__ = [

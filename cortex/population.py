@@ -19,6 +19,7 @@ field, so RFs that hang over the border see zero there.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -529,3 +530,10 @@ def connectivity_matrix(population: Population) -> scipy.sparse.csr_array:
     if np.any(order[1:] < order[:-1]):  # several RF sizes: rows back in neuron order
         matrix = matrix[np.argsort(order, kind="stable")]
     return matrix
+
+
+# This module was ``cortex.responses`` until that name was given to the function alone
+# (a module shadowed by a function of the same name confused ``import cortex.responses``).
+# ``from cortex.responses import Population`` keeps working through this alias; the
+# attribute ``cortex.responses`` stays the function.
+sys.modules.setdefault(__name__.rpartition(".")[0] + ".responses", sys.modules[__name__])
