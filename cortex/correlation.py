@@ -1,24 +1,45 @@
-"""The one cross-correlation entry point of cortex, with several methods.
+"""Cross-correlation in cortex: one module, one core, several methods.
 
-Every population response goes through :func:`correlate_sampled`: a bank of
-kernels is cross-correlated with a batch of images (zero outside the image)
-and the result is read at given pixels (the RF centres).  It validates once,
-resolves ``method="auto"`` with :func:`choose_method`, and dispatches:
+Every linear response in cortex is a cross-correlation read at some output
+sites: a population's neurons at their RF centres (:mod:`cortex.population`),
+a ConvNet layer's units on a strided lattice (:class:`cortex.nn.Conv2D`).
+Both go through one private core, ``_correlate``, which takes
+
+* ``x`` of shape ``(N, C, H, W)`` and ``weight`` of shape ``(O, C, kh, kw)``;
+* the output sites as the **top-left corners** of the kernel windows in the
+  input zero-padded by ``padding``: either two ``range`` objects (a grid,
+  output ``(N, O, len(rows), len(cols))``) or two equal-length integer arrays
+  (sampled sites, output ``(N, O, n)``);
+
+and computes ``out[n, o, site] = sum_{c, a, b} weight[o, c, a, b] *
+xp[n, c, row + a, col + b]`` by one of the methods in :data:`METHODS`:
 
 ``"fft"``
-    :func:`scipy.signal.fftconvolve` over the whole image, all kernels at
-    once (the image's transform is shared by the bank), then sampling.
+    Real FFTs of the images and of the kernels (:mod:`scipy.fft`); the
+    product is summed over channels in the frequency domain, transformed
+    back once per (image, kernel) pair and read at the sites.
 ``"direct"``
-    :func:`scipy.signal.correlate` with ``method="direct"``, kernel by kernel,
-    then sampling.
+    :func:`scipy.signal.correlate` (``method="direct"``, ``mode="valid"``
+    over the padded image), one call per image, kernel and channel, read at
+    the sites.
 ``"centers"``
-    Only at the sampled pixels: the image patches under the RFs are gathered
-    into a matrix and multiplied by the kernel bank (one BLAS GEMM per chunk).
-    When the sites are sparse relative to the kernel this is far cheaper
-    than a full-image correlation.
+    Only at the sites: the input patches under the kernels are gathered into
+    a patch matrix by :func:`gather_patches` and multiplied by the kernel bank
+    (one BLAS GEMM per chunk).  Far cheaper than a full-image correlation when
+    the sites are sparse or the kernels small and many-channelled.
+``"auto"``
+    The cheapest of the three by the cost model of :func:`choose_method`.
 
-All methods give the same result (to floating-point rounding); the tests
-check each against the others and against a naive loop.
+Two validated public entries sit on the core: :func:`correlate_sampled`
+(single-channel images, kernels centred on given pixels: populations) and
+:func:`correlate` (multi-channel batches on a strided grid, as
+:class:`torch.nn.Conv2d`: ConvNet layers).  :func:`correlate_backward` gives a
+grid correlation's gradients from the same patch matrices.  All methods give
+the same result to rounding; the tests check each against the others and
+against naive loops.
+
+The sizes of the work done at once (chunks of patch matrices and FFT
+outputs) are set in one place, :data:`CHUNK_BYTES`.
 """
 
 from __future__ import annotations
@@ -33,24 +54,43 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._validation import as_float_array, check_choice, check_integer
 
 __all__ = [
-    "GRID_METHODS",
+    "CHUNK_BYTES",
     "METHODS",
     "choose_method",
     "col2im",
     "correlate",
+    "correlate_backward",
     "correlate_sampled",
     "from_columns",
+    "gather_patches",
     "grid_chunks",
     "im2col",
     "output_size",
     "to_columns",
 ]
 
-#: Methods accepted by :func:`correlate_sampled` (and population responses).
+#: Methods accepted by :func:`correlate_sampled`, :func:`correlate`, population
+#: responses and :class:`cortex.nn.Conv2D`.
 METHODS = ("auto", "fft", "direct", "centers")
+GRID_METHODS = METHODS  # the former name of the grid methods (the same tuple)
+
+#: Bytes of work done at once, by purpose (measured on a 2-core x86-64 machine, see
+#: ``benchmarks/``); every chunked loop of cortex reads its size here.
+CHUNK_BYTES = {
+    # "fft": padded real outputs and their spectra of one chunk of (image, kernel) pairs
+    "fft": 256 * 2**20,
+    # "centers" at sampled sites: patch matrix per chunk of sites (larger measured slower)
+    "sites": 256 * 2**10,
+    # "centers" on a grid (ConvNet): patch matrix per chunk of samples, kept in cache
+    "grid": 4 * 2**20,
+    # Conv2D in training: the largest patch matrix kept from forward to backward
+    "keep": 32 * 2**20,
+    # cortex.analysis: images per response call of a unit under study
+    "images": 32 * 2**20,
+}
 
 _WORKERS = os.cpu_count() or 1
-_CHUNK_BYTES = 256 * 2**20
+_THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this many pixels
 
 # Cost model of choose_method, in nanoseconds, fitted on a 2-core x86-64 machine
 # (numpy 2.4 / scipy 1.17, OpenBLAS) against measured times of each method over
@@ -61,8 +101,6 @@ _NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
 _NS_SITE = 110.0  # per sampled site (centers method: indexing, chunk loop)
 _NS_GATHER = 0.53  # per gathered patch pixel (centers method)
 _NS_GEMM = 0.07  # per multiply-add of the patch-matrix product (centers method)
-_PATCH_BYTES = 256 * 2**10  # centers: patch-matrix chunk (larger chunks measured slower)
-_THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this many pixels
 
 
 def choose_method(
@@ -81,29 +119,37 @@ def choose_method(
       for ``P`` padded pixels (kernel transforms are shared by the batch);
     * ``"direct"``: ``n_images * n_kernels * H * W * kh * kw * c_direct``;
     * ``"centers"``:
-      ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``.
+      ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``;
 
-    The constants were measured with ``benchmarks/bench_responses.py``.
+    each times ``n_channels``.  The constants were measured with
+    ``benchmarks/bench_responses.py``.
 
     Parameters
     ----------
     image_shape : tuple of int
-        ``(H, W)``.
+        ``(H, W)`` (padded, for a grid with padding).
     kernel_shape : tuple of int
         ``(kh, kw)``.
     n_kernels : int
         Number of kernels in the bank.
     n_sites : int
-        Number of sampled pixels per image.
+        Number of output sites per image.
     n_images : int, optional
         Batch size.
     n_channels : int, optional
-        Input channels summed by each kernel (all costs scale with it).
+        Input channels summed by each kernel.
 
     Returns
     -------
     str
         ``"fft"``, ``"direct"`` or ``"centers"``.
+
+    Examples
+    --------
+    >>> choose_method((1024, 1024), (31, 31), 16, n_sites=16_000)
+    'centers'
+    >>> choose_method((256, 256), (9, 9), 1, n_sites=256 * 256)
+    'fft'
     """
     h, w = image_shape
     kh, kw = kernel_shape
@@ -123,6 +169,7 @@ def choose_method(
     return min(costs, key=costs.__getitem__)
 
 
+# -- the validated public entries ------------------------------------------------------
 def correlate_sampled(
     images: np.ndarray,
     kernels: np.ndarray,
@@ -141,11 +188,11 @@ def correlate_sampled(
 
     Parameters
     ----------
-    images : numpy.ndarray, shape (N, H, W)
-        Real float32 or float64 images (validated by the caller).
-    kernels : numpy.ndarray, shape (K, kh, kw)
-        Real kernels with odd ``kh`` and ``kw``, same dtype as ``images``.
-    rows, cols : numpy.ndarray of int, shape (n,)
+    images : array_like, shape (N, H, W)
+        Real float32 or float64 images (other real dtypes become float64).
+    kernels : array_like, shape (K, kh, kw)
+        Real kernels with odd ``kh`` and ``kw`` (cast to the images' dtype).
+    rows, cols : array_like of int, shape (n,)
         Pixel indices of the sampled sites, inside the image.
     method : {"auto", "fft", "direct", "centers"}, optional
         See the module docstring; ``"auto"`` uses :func:`choose_method`.
@@ -162,12 +209,20 @@ def correlate_sampled(
     ValueError
         If ``method`` is unknown, a shape is wrong, a kernel side is even,
         values are not finite, or a site lies outside the image.
+
+    Examples
+    --------
+    >>> images = np.arange(25.0).reshape(1, 5, 5)
+    >>> kernels = np.ones((1, 3, 3))
+    >>> correlate_sampled(images, kernels, np.array([0, 2]), np.array([0, 2]))
+    array([[[ 12., 108.]]])
     """
     check_choice(method, "method", METHODS)
     images = as_float_array(images, "images", ndims=(3,))
     kernels = as_float_array(kernels, "kernels", ndims=(3,)).astype(images.dtype, copy=False)
     _, height, width = images.shape
-    if kernels.shape[1] % 2 == 0 or kernels.shape[2] % 2 == 0:
+    kh, kw = kernels.shape[1:]
+    if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"`kernels` must have odd sides, got shape {kernels.shape}")
     sites = []
     for name, index, size in (("rows", rows, height), ("cols", cols, width)):
@@ -184,86 +239,378 @@ def correlate_sampled(
         raise ValueError(
             f"`rows` and `cols` must have the same length, got {sites[0].size} and {sites[1].size}"
         )
-    return _correlate_sampled(images, kernels, sites[0], sites[1], method)
+    # a kernel centred on pixel (r, c) has its top-left corner at (r, c) of the input
+    # padded by half a kernel
+    return _correlate(
+        images[:, np.newaxis], kernels[:, np.newaxis], sites[0], sites[1], (kh // 2, kw // 2), method
+    )
 
 
-def _correlate_sampled(
-    images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str
+def correlate(
+    x: np.ndarray,
+    weight: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    method: str = "auto",
+    chunk_bytes: int | None = None,
 ) -> np.ndarray:
-    """:func:`correlate_sampled` without input checks, for callers that validated already."""
-    n_images, height, width = images.shape
-    n_kernels, kh, kw = kernels.shape
+    """Multi-channel cross-correlation on a strided grid, as :class:`torch.nn.Conv2d` (no bias).
+
+    ``out[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] * xp[n, c, i * stride + a, j * stride + b]``
+    (``w`` is ``weight``) where ``xp`` is ``x`` zero-padded by ``padding`` on
+    each side: a population of ``O`` neuron types on a square lattice of
+    spacing ``stride`` pixels.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        Input batch (float32 or float64; other real dtypes become float64).
+    weight : array_like, shape (O, C, kh, kw)
+        Kernels (cast to the dtype of ``x``); any sides, even ones too.
+    stride, padding : int, optional
+        Lattice spacing of the output units and zero padding, in pixels.
+    method : {"auto", "fft", "direct", "centers"}, optional
+        ``"centers"`` is the patch-matrix GEMM (BLAS), the usual choice for
+        small multi-channel kernels; ``"fft"`` and ``"direct"`` go through
+        :mod:`scipy.fft` / :mod:`scipy.signal`; ``"auto"`` asks
+        :func:`choose_method`.
+    chunk_bytes : int, optional
+        ``"centers"`` only: the largest patch matrix built at once (samples
+        are processed in chunks); default ``CHUNK_BYTES["grid"]``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, O, Ho, Wo)
+        The correlation (a view of an ``(O, Ho, Wo, N)`` array for
+        ``"centers"``), ``Ho = (H + 2 padding - kh) // stride + 1``.
+
+    Raises
+    ------
+    TypeError
+        If an array is not real-valued.
+    ValueError
+        If a shape is wrong, the channel counts differ, the kernel is larger
+        than the padded input, values are not finite, or ``method`` is unknown.
+
+    Examples
+    --------
+    >>> x = np.ones((1, 2, 4, 4))
+    >>> correlate(x, np.ones((3, 2, 3, 3)), stride=1, padding=1)[0, 0]
+    array([[ 8., 12., 12.,  8.],
+           [12., 18., 18., 12.],
+           [12., 18., 18., 12.],
+           [ 8., 12., 12.,  8.]])
+    """
+    check_choice(method, "method", METHODS)
+    x = as_float_array(x, "x", ndims=(4,))
+    weight = as_float_array(weight, "weight", ndims=(4,)).astype(x.dtype, copy=False)
+    stride = check_integer(stride, "stride", minimum=1)
+    padding = check_integer(padding, "padding", minimum=0)
+    if chunk_bytes is not None:
+        chunk_bytes = check_integer(chunk_bytes, "chunk_bytes", minimum=1)
+    return _correlate_grid(x, weight, stride, padding, method, chunk_bytes=chunk_bytes)
+
+
+def correlate_backward(
+    x: np.ndarray,
+    weight: np.ndarray,
+    grad: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    input_grad: bool = True,
+    weight_grad: bool = True,
+    patches: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Gradients of :func:`correlate` with respect to its input and its weights.
+
+    Both come from the patch matrices of :func:`gather_patches` (whatever the
+    forward method: the gradients are exact either way):
+    ``dweight = grad_cols @ patches.T`` and ``dx = col2im(weight.T @ grad_cols)``,
+    with samples processed in chunks of ``CHUNK_BYTES["grid"]`` of patches.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        The forward input.
+    weight : numpy.ndarray, shape (O, C, kh, kw)
+        The kernels.
+    grad : numpy.ndarray, shape (N, O, Ho, Wo)
+        Gradient of the loss with respect to the correlation's output.
+    stride, padding : int, optional
+        As in the forward call.
+    input_grad, weight_grad : bool, optional
+        Which gradients to compute (the other is returned as None).
+    patches : numpy.ndarray, shape (C * kh * kw, Ho * Wo * N), optional
+        The whole patch matrix of ``x`` if the forward pass kept it (then it
+        is not rebuilt).
+
+    Returns
+    -------
+    dx : numpy.ndarray, shape (N, C, H, W), or None
+        ``d loss / d x`` (a view of a ``(C, H, W, N)`` array).
+    dweight : numpy.ndarray, shape (O, C, kh, kw), or None
+        ``d loss / d weight``.
+    """
+    n = x.shape[0]
+    o, c, kh, kw = weight.shape
+    _, _, ho, wo = grad.shape
+    g2 = to_columns(grad)  # (O, Ho * Wo * N), a view when grad came from the layer above
+    w2 = weight.reshape(o, -1)
+    dx = (
+        np.empty((*x.shape[1:], n), dtype=grad.dtype).transpose(3, 0, 1, 2) if input_grad else None
+    )
+    dw = np.zeros_like(w2) if weight_grad else None
+    if patches is not None:  # kept from the forward pass
+        if dw is not None:
+            dw += (patches @ g2.T).T  # this operand order is ~1.3x faster in OpenBLAS
+        if dx is not None:
+            dx = col2im(w2.T @ g2, x.shape, kh, kw, stride, padding)
+        chunks = []
+    else:
+        # chunks of samples keep each patch matrix in cache; rebuilding them here is
+        # cheaper than streaming a large one from memory
+        chunks = grid_chunks(n, w2.shape[1] * ho * wo * x.itemsize)
+    g4 = g2.reshape(o, ho, wo, n)
+    for start, stop in chunks:
+        g_chunk = g4[..., start:stop].reshape(o, -1)
+        if dw is not None:
+            cols, _, _ = im2col(x[start:stop], kh, kw, stride, padding)
+            dw += (cols @ g_chunk.T).T
+        if dx is not None:
+            dx[start:stop] = col2im(
+                w2.T @ g_chunk, (stop - start, *x.shape[1:]), kh, kw, stride, padding
+            )
+    return dx, None if dw is None else dw.reshape(weight.shape)
+
+
+# -- the core: one computation, several methods ----------------------------------------
+def _correlate_grid(
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: int,
+    padding: int,
+    method: str,
+    *,
+    chunk_bytes: int | None = None,
+    keep: list | None = None,
+) -> np.ndarray:
+    """:func:`correlate` on validated arrays (the layers validate their own input).
+
+    If ``keep`` is a list and the ``"centers"`` method built the whole patch
+    matrix in one chunk, it is appended to ``keep`` (for a backward pass).
+    """
+    _, c, h, w = x.shape
+    _, c2, kh, kw = weight.shape
+    if c != c2:
+        raise ValueError(f"`x` has {c} channels but `weight` expects {c2}")
+    if kh > h + 2 * padding or kw > w + 2 * padding:
+        raise ValueError(
+            f"the kernel ({kh}x{kw}) is larger than the padded input "
+            f"({h + 2 * padding}x{w + 2 * padding})"
+        )
+    ho, wo = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
+    rows, cols = range(0, stride * ho, stride), range(0, stride * wo, stride)
+    return _correlate(
+        x, weight, rows, cols, (padding, padding), method, chunk_bytes=chunk_bytes, keep=keep
+    )
+
+
+def _correlate(
+    x: np.ndarray,
+    weight: np.ndarray,
+    rows: range | np.ndarray,
+    cols: range | np.ndarray,
+    padding: tuple[int, int],
+    method: str,
+    *,
+    chunk_bytes: int | None = None,
+    keep: list | None = None,
+) -> np.ndarray:
+    """The core (see the module docstring): resolve ``"auto"``, then dispatch.
+
+    ``x`` is ``(N, C, H, W)``, ``weight`` ``(O, C, kh, kw)`` of the same dtype;
+    ``rows``/``cols`` are window corners in the padded input, two ``range``
+    objects (grid) or two equal-length integer arrays (sites), all inside.
+    """
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    n_sites = len(rows) * len(cols) if isinstance(rows, range) else len(rows)
     if method == "auto":
-        method = choose_method((height, width), (kh, kw), n_kernels, len(rows), n_images)
-    if method == "fft":
-        return _fft(images, kernels, rows, cols)
-    if method == "direct":
-        return _direct(images, kernels, rows, cols)
+        padded = (h + 2 * padding[0], w + 2 * padding[1])
+        method = choose_method(padded, (kh, kw), o, n_sites, n, n_channels=c)
     if method == "centers":
-        return _centers(images, kernels, rows, cols)
-    raise AssertionError(f"unhandled method {method!r}")  # pragma: no cover
+        return _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
+    if method == "fft":
+        return _fft(x, weight, rows, cols, padding)
+    if method == "direct":
+        return _direct(x, weight, rows, cols, padding)
+    raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
 
 
-def _fft(images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    n_images, height, width = images.shape
-    n_kernels, kh, kw = kernels.shape
-    out = np.empty((n_images, n_kernels, len(rows)), dtype=images.dtype)
-    flipped = kernels[np.newaxis, :, ::-1, ::-1]
-    # Memory of one (image, kernel) pair: the padded real output and its half spectrum.
-    per_pair = 4 * (height + kh) * (width + kw) * images.itemsize
-    k_step = max(1, min(n_kernels, _CHUNK_BYTES // per_pair))
-    n_step = max(1, _CHUNK_BYTES // (per_pair * k_step))
-    r_full, c_full = rows + kh // 2, cols + kw // 2
-    padded_pixels = (height + kh - 1) * (width + kw - 1)
-    workers = _WORKERS if n_images * n_kernels * padded_pixels >= _THREADED_PIXELS else 1
+def _site_shape(rows: range | np.ndarray, cols: range | np.ndarray) -> tuple[int, ...]:
+    return (len(rows), len(cols)) if isinstance(rows, range) else (len(rows),)
+
+
+def _read(full: np.ndarray, rows, cols, offset: tuple[int, int]) -> np.ndarray:
+    """Values of ``full[..., rows + dr, cols + dc]`` (grid or sites), zero where out of range."""
+    r = np.asarray(rows) + offset[0]
+    c = np.asarray(cols) + offset[1]
+    if isinstance(rows, range):
+        r, c = r[:, np.newaxis], c[np.newaxis, :]
+    inside = (r >= 0) & (r < full.shape[-2]) & (c >= 0) & (c < full.shape[-1])
+    values = full[..., np.clip(r, 0, full.shape[-2] - 1), np.clip(c, 0, full.shape[-1] - 1)]
+    return values if inside.all() else values * inside
+
+
+def _fft(x, weight, rows, cols, padding) -> np.ndarray:
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    # correlation = convolution with the flipped kernel; in the "full" convolution of the
+    # unpadded input, the window with corner (r, c) of the padded input sits at
+    # (r - padding + kh - 1, c - padding + kw - 1)
+    offset = (kh - 1 - padding[0], kw - 1 - padding[1])
+    shape = (
+        scipy.fft.next_fast_len(h + kh - 1, real=True),
+        scipy.fft.next_fast_len(w + kw - 1, real=True),
+    )
+    flipped = weight[:, :, ::-1, ::-1]
+    out = np.empty((n, o, *_site_shape(rows, cols)), dtype=x.dtype)
+    # one (image, kernel) pair: its padded real output and its half spectrum
+    per_pair = 4 * shape[0] * shape[1] * x.itemsize
+    k_step = max(1, min(o, CHUNK_BYTES["fft"] // per_pair))
+    n_step = max(1, CHUNK_BYTES["fft"] // (per_pair * k_step))
+    workers = _WORKERS if n * o * shape[0] * shape[1] >= _THREADED_PIXELS else 1
+    with scipy.fft.set_workers(workers):
+        for k0 in range(0, o, k_step):
+            k_spec = scipy.fft.rfft2(flipped[k0 : k0 + k_step], s=shape)  # (o', C, F)
+            for n0 in range(0, n, n_step):
+                x_spec = scipy.fft.rfft2(x[n0 : n0 + n_step], s=shape)  # (n', C, F)
+                if c == 1:
+                    product = x_spec[:, np.newaxis, 0] * k_spec[np.newaxis, :, 0]
+                else:  # channels summed in the frequency domain: one inverse per pair
+                    product = np.einsum("ncij,ocij->noij", x_spec, k_spec)
+                full = scipy.fft.irfft2(product, s=shape)  # (n', o', *shape)
+                out[n0 : n0 + n_step, k0 : k0 + k_step] = _read(full, rows, cols, offset)
+    return out
+
+
+def _direct(x, weight, rows, cols, padding) -> np.ndarray:
     import scipy.signal  # here, not at the top: it imports scipy.optimize (slow to load)
 
-    with scipy.fft.set_workers(workers):
-        for start in range(0, n_images, n_step):
-            chunk = images[start : start + n_step, np.newaxis]
-            for k0 in range(0, n_kernels, k_step):
-                # "full" mode and explicit offsets: the RF centre of pixel (r, c) sits at
-                # (r + kh // 2, c + kw // 2) of the full convolution with the flipped kernel.
-                full = scipy.signal.fftconvolve(
-                    chunk, flipped[:, k0 : k0 + k_step], mode="full", axes=(-2, -1)
-                )
-                out[start : start + n_step, k0 : k0 + k_step] = full[:, :, r_full, c_full]
+    n, c = x.shape[:2]
+    o = weight.shape[0]
+    ph, pw = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    out = np.zeros((n, o, *_site_shape(rows, cols)), dtype=x.dtype)
+    for i in range(n):
+        for k in range(o):
+            for ci in range(c):
+                valid = scipy.signal.correlate(xp[i, ci], weight[k, ci], "valid", method="direct")
+                out[i, k] += _read(valid, rows, cols, (0, 0))
     return out
 
 
-def _direct(
-    images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray
+def _centers(x, weight, rows, cols, padding, chunk_bytes, keep) -> np.ndarray:
+    n, c, _, _ = x.shape
+    o, _, kh, kw = weight.shape
+    w2 = weight.reshape(o, -1)
+    if not isinstance(rows, range):  # sampled sites: chunks of sites, all images at once
+        out = np.empty((o, len(rows), n), dtype=x.dtype)
+        per_site = c * kh * kw * n * x.itemsize
+        step = max(1, (CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes) // per_site)
+        for s in range(0, len(rows), step):
+            patches = gather_patches(x, (kh, kw), rows[s : s + step], cols[s : s + step], padding)
+            out[:, s : s + step] = (w2 @ patches).reshape(o, -1, n)
+        return out.transpose(2, 0, 1)
+    ho, wo = len(rows), len(cols)
+    chunks = grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes)
+    if len(chunks) == 1:
+        patches = gather_patches(x, (kh, kw), rows, cols, padding)
+        if keep is not None:
+            keep.append(patches)
+        return from_columns(w2 @ patches, n, ho, wo)
+    out = np.empty((o, ho, wo, n), dtype=x.dtype)
+    for start, stop in chunks:
+        patches = gather_patches(x[start:stop], (kh, kw), rows, cols, padding)
+        out[..., start:stop] = (w2 @ patches).reshape(o, ho, wo, stop - start)
+    return out.transpose(3, 0, 1, 2)
+
+
+# -- patch matrices: the one gatherer ----------------------------------------------------
+def gather_patches(
+    x: np.ndarray,
+    kernel_shape: tuple[int, int],
+    rows: range | np.ndarray,
+    cols: range | np.ndarray,
+    padding: tuple[int, int] = (0, 0),
+    pad_value: float = 0.0,
 ) -> np.ndarray:
-    import scipy.signal
+    """Patch matrix: one row per kernel weight, one column per (output site, image).
 
-    out = np.empty((images.shape[0], kernels.shape[0], len(rows)), dtype=images.dtype)
-    for n, image in enumerate(images):
-        for k, kernel in enumerate(kernels):
-            full = scipy.signal.correlate(image, kernel, mode="same", method="direct")
-            out[n, k] = full[rows, cols]
-    return out
+    The one gatherer of cortex: populations' ``"centers"`` method, the
+    ConvNet's forward and backward passes and its pooling layers all read
+    their input patches through it.  The batch is the fastest-varying index of
+    the columns: a kernel tap then reads whole runs of contiguous values.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+        Input batch (any memory layout; ``(C, H, W, N)`` memory, the layout
+        the layers of :mod:`cortex.nn` produce, is read fastest).
+    kernel_shape : (int, int)
+        ``(kh, kw)``.
+    rows, cols : range or numpy.ndarray of int
+        Top-left corners of the kernel windows in the padded input.  Two
+        ``range`` objects: a grid of ``len(rows) * len(cols)`` sites (built
+        tap by tap from strided slices); two 1-D integer arrays of equal
+        length: that many sampled sites (one gather through a window view).
+        Every window must lie inside the padded input.
+    padding : (int, int), optional
+        Rows and columns of ``pad_value`` added on each side.
+    pad_value : float, optional
+        Value outside the input (``-inf`` for max pooling).
+
+    Returns
+    -------
+    numpy.ndarray, shape (C * kh * kw, S * N)
+        Column ``s * N + n`` holds the patch of image ``n`` under site ``s``
+        (grid sites in raster order), flattened in ``(c, a, b)`` order like
+        the weights, so ``weight.reshape(O, -1) @ patches`` is the correlation.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> gather_patches(x, (2, 2), np.array([0, 2]), np.array([1, 2]))
+    array([[ 1., 10.],
+           [ 2., 11.],
+           [ 5., 14.],
+           [ 6., 15.]])
+    """
+    n, c, h, w = x.shape
+    kh, kw = kernel_shape
+    ph, pw = padding
+    xt = np.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # padded copy, batch innermost
+    if ph or pw:
+        xt[...] = pad_value
+    xt[:, ph : ph + h, pw : pw + w] = x.transpose(1, 2, 3, 0)
+    if isinstance(rows, range):
+        out = np.empty((c, kh, kw, len(rows), len(cols), n), dtype=x.dtype)
+        for a in range(kh):  # a loop over kernel taps, not pixels
+            for b in range(kw):
+                out[:, a, b] = xt[
+                    :,
+                    rows.start + a : rows.stop + a : rows.step,
+                    cols.start + b : cols.stop + b : cols.step,
+                ]
+        return out.reshape(c * kh * kw, -1)
+    # (C, kh, kw, H', W', N) view of every window, then one gather of the sampled ones
+    windows = sliding_window_view(xt, (kh, kw), axis=(1, 2)).transpose(0, 4, 5, 1, 2, 3)
+    return windows[:, :, :, rows, cols].reshape(c * kh * kw, -1)
 
 
-def _centers(
-    images: np.ndarray, kernels: np.ndarray, rows: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    n_images = images.shape[0]
-    n_kernels, kh, kw = kernels.shape
-    hh, hw = kh // 2, kw // 2
-    padded = np.pad(images, ((0, 0), (hh, hh), (hw, hw)))
-    windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))  # (N, H, W, kh, kw)
-    bank = kernels.reshape(n_kernels, kh * kw).T  # (taps, K)
-    out = np.empty((n_images, n_kernels, len(rows)), dtype=images.dtype)
-    step = max(1, _PATCH_BYTES // (kh * kw * images.itemsize))
-    for n in range(n_images):
-        for start in range(0, len(rows), step):
-            sl = slice(start, start + step)
-            patches = windows[n, rows[sl], cols[sl]].reshape(-1, kh * kw)
-            out[n, :, sl] = (patches @ bank).T
-    return out
-
-
-# -- dense grids: the ConvNet's layers ------------------------------------------------
+# -- dense grids: the ConvNet's layout ------------------------------------------------
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Number of output positions along one axis: ``(size + 2 p - k) // s + 1``."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -272,19 +619,12 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def im2col(
     x: np.ndarray, kh: int, kw: int, stride: int, padding: int, pad_value: float = 0.0
 ) -> tuple[np.ndarray, int, int]:
-    """Patch matrix of a batch: one row per weight, one column per output unit.
-
-    Built tap by tap (``kh * kw`` block copies, no per-pixel loop), in the
-    layout whose product with the weights is one BLAS GEMM.  The batch is the
-    fastest-varying index of the columns (``(i, j, n)`` order): a kernel tap is
-    then a shift of whole rows of ``Wo * N`` contiguous values, so the copies
-    here and the sums in :func:`col2im` run over long contiguous blocks.
+    """Patch matrix of a batch on a strided grid: :func:`gather_patches` for a ConvNet layer.
 
     Parameters
     ----------
     x : numpy.ndarray, shape (N, C, H, W)
-        Input batch (any memory layout; ``(C, H, W, N)`` memory, the layout
-        the layers of :mod:`cortex.nn` produce, is read fastest).
+        Input batch.
     kh, kw : int
         Kernel size.
     stride, padding : int
@@ -311,19 +651,11 @@ def im2col(
     >>> cols[:, 0]  # the patch under output unit (0, 0)
     array([0., 1., 3., 4.])
     """
-    n, c, h, w = x.shape
+    _, _, h, w = x.shape
     ho = output_size(h, kh, stride, padding)
     wo = output_size(w, kw, stride, padding)
-    hp, wp = h + 2 * padding, w + 2 * padding
-    xt = np.empty((c, hp, wp, n), dtype=x.dtype)  # padded copy, batch innermost
-    if padding:
-        xt[...] = pad_value
-    xt[:, padding : padding + h, padding : padding + w] = x.transpose(1, 2, 3, 0)
-    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
-    for a in range(kh):  # a loop over kernel taps, not pixels
-        for b in range(kw):
-            cols[:, a, b] = xt[:, a : a + stride * ho : stride, b : b + stride * wo : stride]
-    return cols.reshape(c * kh * kw, ho * wo * n), ho, wo
+    rows, cols = range(0, stride * ho, stride), range(0, stride * wo, stride)
+    return gather_patches(x, (kh, kw), rows, cols, (padding, padding), pad_value), ho, wo
 
 
 def from_columns(values: np.ndarray, n: int, ho: int, wo: int) -> np.ndarray:
@@ -389,124 +721,11 @@ def col2im(
     return out[:, padding : padding + h, padding : padding + w].transpose(3, 0, 1, 2)
 
 
-#: Methods accepted by :func:`correlate` (and :class:`cortex.nn.Conv2D`).
-GRID_METHODS = ("auto", "fft", "direct", "centers")
-_GRID_CHUNK_BYTES = 4 * 2**20  # patch matrix per chunk: small enough to stay in cache
-
-
 def grid_chunks(n: int, bytes_per_sample: int, chunk_bytes: int | None = None) -> list[tuple]:
-    """Split ``n`` samples into ``(start, stop)`` chunks of at most ``chunk_bytes`` of patches."""
-    limit = _GRID_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+    """Split ``n`` samples into ``(start, stop)`` chunks of at most ``chunk_bytes`` of patches.
+
+    The default size is ``CHUNK_BYTES["grid"]`` (read at each call).
+    """
+    limit = CHUNK_BYTES["grid"] if chunk_bytes is None else chunk_bytes
     step = max(1, limit // max(bytes_per_sample, 1))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
-
-
-def correlate(
-    x: np.ndarray,
-    weight: np.ndarray,
-    *,
-    stride: int = 1,
-    padding: int = 0,
-    method: str = "auto",
-    chunk_bytes: int | None = None,
-) -> np.ndarray:
-    """Multi-channel cross-correlation on a strided grid, as :class:`torch.nn.Conv2d` (no bias).
-
-    ``out[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] * xp[n, c, i * stride + a, j * stride + b]``
-    (``w`` is ``weight``)
-    where ``xp`` is ``x`` zero-padded by ``padding`` on each side.  This is a
-    population of ``O`` neuron types on a square lattice of spacing ``stride``
-    pixels, so it dispatches to the same methods as :func:`~cortex.correlate_sampled`.
-
-    Parameters
-    ----------
-    x : numpy.ndarray, shape (N, C, H, W)
-        Input batch (float32 or float64).
-    weight : numpy.ndarray, shape (O, C, kh, kw)
-        Kernels, same dtype as ``x``.
-    stride, padding : int, optional
-        Lattice spacing of the output units and zero padding, in pixels.
-    method : {"auto", "fft", "direct", "centers"}, optional
-        ``"centers"`` is the patch-matrix GEMM (BLAS), the usual choice for
-        small multi-channel kernels; ``"fft"`` and ``"direct"`` go through
-        :mod:`scipy.signal`; ``"auto"`` asks :func:`~cortex.choose_method`.
-    chunk_bytes : int, optional
-        ``"centers"`` only: size of the patch matrix built at once (samples are
-        processed in chunks so it stays in cache); default ``_GRID_CHUNK_BYTES``.
-
-    Returns
-    -------
-    numpy.ndarray, shape (N, O, Ho, Wo)
-        The correlation (a view of an ``(O, Ho, Wo, N)`` array for ``"centers"``).
-
-    Raises
-    ------
-    ValueError
-        If the channel counts differ, the kernel is larger than the padded
-        input, or ``method`` is unknown.
-    """
-    check_choice(method, "method", GRID_METHODS)
-    x = as_float_array(x, "x", ndims=(4,))
-    weight = as_float_array(weight, "weight", ndims=(4,)).astype(x.dtype, copy=False)
-    stride = check_integer(stride, "stride", minimum=1)
-    padding = check_integer(padding, "padding", minimum=0)
-    return _correlate_grid(x, weight, stride, padding, method, chunk_bytes)
-
-
-def _correlate_grid(
-    x: np.ndarray,
-    weight: np.ndarray,
-    stride: int,
-    padding: int,
-    method: str,
-    chunk_bytes: int | None = None,
-    keep: list | None = None,
-) -> np.ndarray:
-    """:func:`correlate` without input checks (the layers validate their input).
-
-    If ``keep`` is a list and the ``"centers"`` method built the whole patch
-    matrix in one chunk, it is appended to ``keep`` (for a backward pass).
-    """
-    n, c, h, w = x.shape
-    o, c2, kh, kw = weight.shape
-    if c != c2:
-        raise ValueError(f"`x` has {c} channels but `weight` expects {c2}")
-    if kh > h + 2 * padding or kw > w + 2 * padding:
-        raise ValueError(
-            f"the kernel ({kh}x{kw}) is larger than the padded input "
-            f"({h + 2 * padding}x{w + 2 * padding})"
-        )
-    ho, wo = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
-    if method == "auto":
-        method = choose_method(
-            (h + 2 * padding, w + 2 * padding), (kh, kw), o, ho * wo, n, n_channels=c
-        )
-    if method == "centers":
-        w2 = weight.reshape(o, -1)
-        chunks = grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes)
-        if len(chunks) == 1:
-            patches, _, _ = im2col(x, kh, kw, stride, padding)
-            if keep is not None:
-                keep.append(patches)
-            return from_columns(w2 @ patches, n, ho, wo)
-        out = np.empty((o, ho, wo, n), dtype=np.result_type(x, weight))
-        for start, stop in chunks:
-            patches, _, _ = im2col(x[start:stop], kh, kw, stride, padding)
-            out[..., start:stop] = (w2 @ patches).reshape(o, ho, wo, stop - start)
-        out = out.transpose(3, 0, 1, 2)
-    else:
-        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
-        out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, weight))
-        rows = np.arange(ho) * stride + kh // 2
-        cols = np.arange(wo) * stride + kw // 2
-        rr, cc = (a.ravel() for a in np.meshgrid(rows, cols, indexing="ij"))
-        # Even kernels: correlate_sampled needs odd sides, so prepend a zero row/column
-        # to the kernel and to the input; the sampled centres stay where they are.
-        if kh % 2 == 0 or kw % 2 == 0:
-            weight = np.pad(weight, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
-            xp = np.pad(xp, ((0, 0), (0, 0), (kh % 2 == 0, 0), (kw % 2 == 0, 0)))
-        for ci in range(c):  # channels sum: each is a single-channel population
-            out += _correlate_sampled(
-                np.ascontiguousarray(xp[:, ci]), np.ascontiguousarray(weight[:, ci]), rr, cc, method
-            ).reshape(n, o, ho, wo)
-    return out

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse
 
 from ._validation import as_float_array, check_choice, check_finite, check_positive
-from .correlation import METHODS, _correlate_sampled
+from .correlation import METHODS, _correlate
 from .mosaic import Mosaic
 from .receptive_fields import ReceptiveField, contour_radius
 from .visual_field import VisualField
@@ -360,6 +360,33 @@ def _as_images(images: object, population: Population) -> tuple[np.ndarray, bool
     return array, single
 
 
+def _banks(
+    kernels: tuple[np.ndarray, ...],
+) -> list[tuple[tuple[int, int], list[np.ndarray], dict[int, tuple[int, int | None]]]]:
+    """Group a site group's kernels by shape into real banks that correlate together.
+
+    Types whose kernels differ in size (a DoG next to a Gabor, Gabors of two
+    spatial frequencies) go to separate banks.  A complex (energy) kernel
+    takes two slots of its bank, its real and imaginary parts.
+
+    Returns
+    -------
+    list of (shape, bank, slots)
+        ``bank`` lists real kernels of one ``shape``; ``slots[t] = (re, im)``
+        gives type ``t``'s rows in the bank (``im`` None for a real kernel).
+    """
+    banks: dict[tuple[int, int], tuple[list, dict]] = {}
+    for t, kernel in enumerate(kernels):
+        bank, slots = banks.setdefault(kernel.shape, ([], {}))
+        if np.iscomplexobj(kernel):
+            slots[t] = (len(bank), len(bank) + 1)
+            bank.extend([kernel.real, kernel.imag])
+        else:
+            slots[t] = (len(bank), None)
+            bank.append(kernel)
+    return [(shape, bank, slots) for shape, (bank, slots) in banks.items()]
+
+
 def linear_responses(population: Population, images: object, *, method: str = "auto") -> np.ndarray:
     """The linear stage: each neuron's RF weights summed over the image.
 
@@ -394,22 +421,19 @@ def linear_responses(population: Population, images: object, *, method: str = "a
     n_images = array.shape[0]
     dtype = np.result_type(array.dtype, np.complex64 if population.is_energy else np.float32)
     out = np.zeros((n_images, population.n_types, population.n_sites), dtype=dtype)
+    x = array[:, np.newaxis]  # (N, 1, H, W): one input channel
     for group in population.groups:
-        bank, slots = [], []
-        for kernel in group.kernels:
-            if np.iscomplexobj(kernel):
-                slots.append((len(bank), len(bank) + 1))
-                bank.extend([kernel.real, kernel.imag])
-            else:
-                slots.append((len(bank), None))
-                bank.append(kernel)
-        stacked = np.stack(bank).astype(array.dtype, copy=False)
-        sampled = _correlate_sampled(array, stacked, group.rows, group.cols, method)
         # one RF size: its sites are all sites in order, and a slice avoids a scatter
         sites = slice(None) if len(population.groups) == 1 else group.sites
-        for t, (re, im) in enumerate(slots):
-            value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
-            out[:, t, sites] = value
+        for shape, bank, slots in _banks(group.kernels):
+            weight = np.stack(bank)[:, np.newaxis].astype(array.dtype, copy=False)
+            # a kernel centred on pixel (r, c) has its corner at (r, c) of the input padded
+            # by half a kernel
+            padding = (shape[0] // 2, shape[1] // 2)
+            sampled = _correlate(x, weight, group.rows, group.cols, padding, method)
+            for t, (re, im) in slots.items():
+                value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
+                out[:, t, sites] = value
     out = out.reshape(n_images, population.n_neurons)
     return out[0] if single else out
 

@@ -312,8 +312,8 @@ def test_chunked_patch_matrices_give_the_same_results(monkeypatch, rng):
     layer.zero_grad()
     dx_whole = layer.backward(g)
     dw_whole = layer.grads["weight"].copy()
-    monkeypatch.setattr(correlation, "_GRID_CHUNK_BYTES", 1)  # one sample per chunk
-    monkeypatch.setattr(Conv2D, "_KEEP_PATCHES_BYTES", 1)  # training too: rebuilt in backward
+    monkeypatch.setitem(correlation.CHUNK_BYTES, "grid", 1)  # one sample per chunk
+    monkeypatch.setitem(correlation.CHUNK_BYTES, "keep", 1)  # training too: rebuilt in backward
     assert len(correlation.grid_chunks(5, 100)) == 5
     np.testing.assert_allclose(layer.forward(x), whole, atol=1e-12)
     assert layer._cache[2] is None  # no patch matrix kept: backward rebuilds it chunk by chunk

@@ -24,10 +24,11 @@ import numpy as np
 
 from .._validation import as_rng, check_choice, check_integer, check_positive
 from ..correlation import (
-    GRID_METHODS,
+    CHUNK_BYTES,
+    METHODS,
     _correlate_grid,
     col2im,
-    grid_chunks,
+    correlate_backward,
     im2col,
     output_size,
     to_columns,
@@ -217,9 +218,6 @@ class Conv2D(Layer):
         ``"weight"`` of shape ``(out, in, kh, kw)`` and ``"bias"`` of shape ``(out,)``.
     """
 
-    #: Largest patch matrix (bytes) kept from forward to backward in training.
-    _KEEP_PATCHES_BYTES = 32 * 2**20
-
     def __init__(
         self,
         in_channels: int,
@@ -235,7 +233,7 @@ class Conv2D(Layer):
     ) -> None:
         super().__init__()
         self._init_window(in_channels, out_channels, kernel_size, stride, padding, bias, dtype)
-        self.method = check_choice(method, "method", GRID_METHODS)
+        self.method = check_choice(method, "method", METHODS)
         kh, kw = self.kernel_size
         self._init_params(
             (self.out_channels, self.in_channels, kh, kw),
@@ -358,7 +356,7 @@ class Conv2D(Layer):
         x = _check_input(x, "x", 4, _DTYPES[self.dtype])
         self.output_shape(x.shape[1:])
         kept: list = []
-        # in training, a patch matrix up to _KEEP_PATCHES_BYTES is built once and kept for
+        # in training, a patch matrix up to CHUNK_BYTES["keep"] is built once and kept for
         # backward; larger ones are streamed in cache-sized chunks and rebuilt there
         out = _correlate_grid(
             x,
@@ -366,7 +364,7 @@ class Conv2D(Layer):
             self.stride,
             self.padding,
             self.method,
-            chunk_bytes=self._KEEP_PATCHES_BYTES if self.training else None,
+            chunk_bytes=CHUNK_BYTES["keep"] if self.training else None,
             keep=kept if self.training else None,
         )
         if self.use_bias:
@@ -382,42 +380,22 @@ class Conv2D(Layer):
         """
         x, out_shape, patches = self._cache
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
-        n, o, ho, wo = out_shape
-        kh, kw = self.kernel_size
-        s, p = self.stride, self.padding
-        g2 = to_columns(grad)  # (out, Ho * Wo * N), a view when grad came from the layer above
-        w2 = self.params["weight"].reshape(o, -1)
         if self.trainable and self.use_bias:
-            self.grads["bias"] += g2.sum(axis=1)
+            self.grads["bias"] += to_columns(grad).sum(axis=1)  # contiguous rows
         if not (self.trainable or input_grad):
             return None
-        # (C, H, W, N) memory seen as (N, C, H, W): the layout col2im returns
-        dx = (
-            np.empty((*x.shape[1:], n), dtype=grad.dtype).transpose(3, 0, 1, 2)
-            if input_grad
-            else None
+        dx, dw = correlate_backward(
+            x,
+            self.params["weight"],
+            grad,
+            stride=self.stride,
+            padding=self.padding,
+            input_grad=input_grad,
+            weight_grad=self.trainable,
+            patches=patches,
         )
-        dw = np.zeros_like(w2) if self.trainable else None
-        if patches is not None:  # kept from the forward pass
-            if dw is not None:
-                dw += (patches @ g2.T).T  # this operand order is ~1.3x faster in OpenBLAS
-            if dx is not None:
-                dx = col2im(w2.T @ g2, x.shape, kh, kw, s, p)
-            chunks = []
-        else:
-            # chunks of samples keep each patch matrix in cache; rebuilding them here is
-            # cheaper than streaming a large one from memory
-            chunks = grid_chunks(n, w2.shape[1] * ho * wo * x.itemsize)
-        g4 = g2.reshape(o, ho, wo, n)
-        for start, stop in chunks:
-            g_chunk = g4[..., start:stop].reshape(o, -1)
-            if dw is not None:
-                patches, _, _ = im2col(x[start:stop], kh, kw, s, p)
-                dw += (patches @ g_chunk.T).T
-            if dx is not None:
-                dx[start:stop] = col2im(w2.T @ g_chunk, (stop - start, *x.shape[1:]), kh, kw, s, p)
         if dw is not None:
-            self.grads["weight"] += dw.reshape(self.params["weight"].shape)
+            self.grads["weight"] += dw
         return dx
 
 
