@@ -352,10 +352,19 @@ def correlate_backward(
         ``d loss / d x`` (a view of a ``(C, H, W, N)`` array).
     dweight : numpy.ndarray, shape (O, C, kh, kw), or None
         ``d loss / d weight``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad`` does not have the correlation's output shape.
     """
-    n = x.shape[0]
+    n, _, h, w = x.shape
     o, c, kh, kw = weight.shape
-    _, _, ho, wo = grad.shape
+    ho, wo = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
+    if grad.shape != (n, o, ho, wo):
+        raise ValueError(
+            f"`grad` must have the output's shape {(n, o, ho, wo)}, got shape {grad.shape}"
+        )
     g2 = to_columns(grad)  # (O, Ho * Wo * N), a view when grad came from the layer above
     w2 = weight.reshape(o, -1)
     dx = (

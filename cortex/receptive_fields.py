@@ -325,6 +325,55 @@ class DifferenceOfGaussians(ReceptiveField):
         """Whether centre and surround have equal volume (no response to uniform light)."""
         return self.surround_weight == 1.0
 
+    def kernel(self, pixels_per_degree: float, *, n_sigma: float = 3.0) -> np.ndarray:
+        """Sample the RF on a pixel grid, its surround renormalised to the truncation.
+
+        As :meth:`ReceptiveField.kernel`, except that the sampled surround is
+        rescaled so that its sum is exactly ``surround_weight`` times the sum of
+        the sampled centre (as plenoptic's ``CenterSurround`` normalises each
+        Gaussian): cutting the surround at ``n_sigma`` would otherwise lose
+        part of its volume (0.3% of the kernel's L1 norm at 3 sigma, 1.4% at
+        2.5), and a balanced DoG would leak a response to uniform light.  A
+        balanced DoG's kernel therefore sums to zero (to rounding) at any
+        ``n_sigma``; inside the support the weights differ from
+        ``profile / pixels_per_degree**2`` by that small surround factor.
+
+        Parameters
+        ----------
+        pixels_per_degree : float
+            Sampling density.
+        n_sigma : float, optional
+            The kernel covers the RF out to ``n_sigma`` surround sigmas.
+
+        Returns
+        -------
+        numpy.ndarray, shape (2h + 1, 2h + 1)
+            The kernel (float64).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``pixels_per_degree`` or ``n_sigma`` is not a finite number > 0.
+
+        Examples
+        --------
+        >>> k = DifferenceOfGaussians(0.1, 0.3).kernel(20, n_sigma=2.0)
+        >>> bool(abs(k.sum()) < 1e-15 * abs(k).sum())
+        True
+        """
+        centre = replace(self, surround_weight=0.0)
+        c = ReceptiveField.kernel(centre, pixels_per_degree, n_sigma=n_sigma)
+        if self.surround_weight == 0.0:
+            return c
+        ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+        h = self.kernel_radius(ppd, n_sigma)
+        offsets = np.arange(-h, h + 1) / ppd
+        x, y = offsets[np.newaxis, :], -offsets[:, np.newaxis]
+        surround = _gauss_density(x, y, self.sigma_surround, self.sigma_surround)
+        # the centre's sampled volume (in units of the gain) over the surround's
+        surround *= (c.sum() / self._gain) / surround.sum()
+        return c - self._gain * self.surround_weight * surround
+
     @property
     def _gain(self) -> float:
         return self.amplitude if self.polarity == "on" else -self.amplitude

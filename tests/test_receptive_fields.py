@@ -271,3 +271,40 @@ def test_suspicious_sampling_warns():
         Gaussian(0.01).kernel(10)
     with pytest.warns(UserWarning, match="exceeds the Nyquist frequency"):
         Gabor(8.0, sigma_x=0.5).kernel(10)
+
+
+@given(
+    sc=st.floats(0.08, 0.3),
+    ratio=st.floats(1.2, 4.0),
+    n_sigma=st.floats(1.0, 6.0),
+    ppd=st.sampled_from([8.0, 16.0, 32.0]),
+    polarity=st.sampled_from(["on", "off"]),
+)
+def test_balanced_dog_kernel_sums_to_zero_at_any_truncation(sc, ratio, n_sigma, ppd, polarity):
+    dog = DifferenceOfGaussians(sc, sc * ratio, polarity=polarity)
+    k = dog.kernel(ppd, n_sigma=n_sigma)
+    assert abs(k.sum()) <= 1e-13 * np.abs(k).sum()
+    # the centre is the analytic profile; only the surround is rescaled, by a factor
+    # that tends to 1 as the support grows
+    h = k.shape[0] // 2
+    offsets = np.arange(-h, h + 1) / ppd
+    x, y = offsets[np.newaxis, :], -offsets[:, np.newaxis]
+    centre = Gaussian(sc).profile(x, y) / ppd**2
+    surround = Gaussian(sc * ratio).profile(x, y) / ppd**2
+    sign = 1.0 if polarity == "on" else -1.0
+    factor = (sign * k - centre) / -surround  # per pixel: the surround's scale
+    np.testing.assert_allclose(factor, centre.sum() / surround.sum(), rtol=1e-6)
+
+
+def test_unbalanced_dog_kernel_keeps_the_volume_ratio():
+    dog = DifferenceOfGaussians(0.1, 0.3, surround_weight=0.4, amplitude=2.0)
+    for n_sigma in (2.0, 3.0, 6.0):
+        k = dog.kernel(20, n_sigma=n_sigma)
+        centre = Gaussian(0.1, amplitude=2.0).kernel(20, n_sigma=n_sigma * 3).sum()
+        assert k.sum() == pytest.approx(centre * (1 - 0.4), rel=1e-12)
+    # 6 surround sigmas: the truncation is negligible and the kernel equals the profile
+    k = dog.kernel(20, n_sigma=6.0)
+    h = k.shape[0] // 2
+    offsets = np.arange(-h, h + 1) / 20
+    expected = dog.profile(offsets[np.newaxis, :], -offsets[:, np.newaxis]) / 400
+    np.testing.assert_allclose(k, expected, rtol=0, atol=1e-9 * np.abs(expected).max())

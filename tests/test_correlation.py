@@ -1,0 +1,189 @@
+"""The correlation module: every method against naive loops, the gatherer, the gradients."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cortex.correlation as correlation
+from cortex.correlation import (
+    CHUNK_BYTES,
+    METHODS,
+    correlate,
+    correlate_backward,
+    correlate_sampled,
+    gather_patches,
+    im2col,
+)
+
+
+def naive_grid(x, w, stride, padding):
+    """out[n, o, i, j] = sum_{c, a, b} w[o, c, a, b] xp[n, c, i s + a, j s + b], by loops."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho = (h + 2 * padding - kh) // stride + 1
+    wo = (wd + 2 * padding - kw) // stride + 1
+    out = np.zeros((n, o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[:, :, i, j] = np.einsum("ncab,ocab->no", patch, w)
+    return out
+
+
+@st.composite
+def grid_problems(draw):
+    n, c, o = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    kh, kw = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    stride = draw(st.integers(1, 3))
+    padding = draw(st.integers(0, 7))  # larger than kernel - 1 too: windows of pure padding
+    h = draw(st.integers(max(1, kh - 2 * padding), 12))
+    w = draw(st.integers(max(1, kw - 2 * padding), 12))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, kh, kw)), stride, padding
+
+
+@settings(deadline=None, max_examples=60)
+@given(problem=grid_problems(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_every_method_equals_a_naive_loop_on_grids(problem, dtype):
+    x, w, stride, padding = problem
+    expected = naive_grid(x, w, stride, padding)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    for method in METHODS:
+        got = correlate(x.astype(dtype), w, stride=stride, padding=padding, method=method)
+        assert got.shape == expected.shape and got.dtype == dtype
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tol * (1 + np.abs(expected).max()))
+
+
+@settings(deadline=None, max_examples=40)
+@given(problem=grid_problems())
+def test_gradients_equal_the_adjoint_loops(problem):
+    x, w, stride, padding = problem
+    out = naive_grid(x, w, stride, padding)
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    dx, dw = correlate_backward(x, w, g, stride=stride, padding=padding)
+    # oracle: the adjoint by loops over output units (each scatters its patch back)
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    dxp = np.zeros((n, c, h + 2 * padding, wd + 2 * padding))
+    dw_ref = np.zeros_like(w)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            rs, cs = slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw)
+            dxp[:, :, rs, cs] += np.einsum("no,ocab->ncab", g[:, :, i, j], w)
+            dw_ref += np.einsum("no,ncab->ocab", g[:, :, i, j], xp[:, :, rs, cs])
+    dx_ref = dxp[:, :, padding : padding + h, padding : padding + wd]
+    np.testing.assert_allclose(dx, dx_ref, rtol=0, atol=1e-10 * (1 + np.abs(dx_ref).max()))
+    np.testing.assert_allclose(dw, dw_ref, rtol=0, atol=1e-10 * (1 + np.abs(dw_ref).max()))
+    only_w = correlate_backward(x, w, g, stride=stride, padding=padding, input_grad=False)
+    assert only_w[0] is None
+    np.testing.assert_allclose(only_w[1], dw)
+    only_x = correlate_backward(x, w, g, stride=stride, padding=padding, weight_grad=False)
+    assert only_x[1] is None
+    np.testing.assert_allclose(only_x[0], dx)
+
+
+def test_gradients_from_kept_patches_equal_rebuilt_ones(rng, monkeypatch):
+    x = rng.standard_normal((4, 2, 7, 6))
+    w = rng.standard_normal((3, 2, 3, 2))
+    g = rng.standard_normal((4, 3, 4, 4))
+    patches, _, _ = im2col(x, 3, 2, 2, 1)
+    kept = correlate_backward(x, w, g, stride=2, padding=1, patches=patches)
+    monkeypatch.setitem(CHUNK_BYTES, "grid", 1)  # one sample per chunk
+    rebuilt = correlate_backward(x, w, g, stride=2, padding=1)
+    for a, b in zip(kept, rebuilt, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    kh=st.integers(1, 5),
+    kw=st.integers(1, 5),
+    pad=st.integers(0, 3),
+    n_sites=st.integers(0, 12),
+    seed=st.integers(0, 2**16),
+)
+def test_gather_patches_at_sites_and_on_grids_equals_slicing(n, c, kh, kw, pad, n_sites, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, 8, 9))
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-7.0)
+    rows = rng.integers(0, xp.shape[2] - kh + 1, n_sites)
+    cols = rng.integers(0, xp.shape[3] - kw + 1, n_sites)
+    got = gather_patches(x, (kh, kw), rows, cols, (pad, pad), pad_value=-7.0)
+    assert got.shape == (c * kh * kw, n_sites * n)
+    for s in range(n_sites):
+        for i in range(n):
+            patch = xp[i, :, rows[s] : rows[s] + kh, cols[s] : cols[s] + kw]
+            np.testing.assert_array_equal(got[:, s * n + i], patch.ravel())
+    # a grid is the outer product of its row and column corners, in raster order
+    r, q = range(0, xp.shape[2] - kh + 1, 2), range(1, xp.shape[3] - kw + 1, 3)
+    grid = gather_patches(x, (kh, kw), r, q, (pad, pad), pad_value=-7.0)
+    rr, qq = (a.ravel() for a in np.meshgrid(np.array(r), np.array(q), indexing="ij"))
+    sites = gather_patches(x, (kh, kw), rr, qq, (pad, pad), pad_value=-7.0)
+    np.testing.assert_array_equal(grid, sites)
+
+
+def test_sampled_centers_in_small_chunks_equal_one_chunk(rng, monkeypatch):
+    images = rng.standard_normal((3, 20, 17))
+    kernels = rng.standard_normal((4, 5, 3))
+    rows, cols = rng.integers(0, 20, 50), rng.integers(0, 17, 50)
+    whole = correlate_sampled(images, kernels, rows, cols, method="centers")
+    monkeypatch.setitem(CHUNK_BYTES, "sites", 1)  # one site per chunk
+    chunked = correlate_sampled(images, kernels, rows, cols, method="centers")
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        correlate_sampled(images, kernels, rows, cols, method="fft"), whole, atol=1e-12
+    )
+
+
+def test_fft_chunks_over_kernels_and_images_agree(rng, monkeypatch):
+    x = rng.standard_normal((5, 2, 12, 10))
+    w = rng.standard_normal((6, 2, 3, 4))
+    whole = correlate(x, w, padding=2, method="fft")
+    monkeypatch.setitem(CHUNK_BYTES, "fft", 1)  # one (image, kernel) pair at a time
+    np.testing.assert_allclose(correlate(x, w, padding=2, method="fft"), whole, atol=1e-12)
+    np.testing.assert_allclose(whole, naive_grid(x, w, 1, 2), atol=1e-10)
+
+
+def test_backward_rejects_a_gradient_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"`grad` must have the output's shape \(1, 3, 2, 2\)"):
+        correlate_backward(np.zeros((1, 2, 4, 4)), np.zeros((3, 2, 3, 3)), np.zeros((1, 3, 3, 3)))
+
+
+def test_one_tuple_of_methods():
+    assert correlation.METHODS == ("auto", "fft", "direct", "centers")
+    assert correlation.GRID_METHODS is correlation.METHODS  # the former name still works
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"method": "gpu"}, ValueError, r"`method` must be one of \('auto'"),
+        ({"stride": 0}, ValueError, "`stride` must be >= 1"),
+        ({"padding": -1}, ValueError, "`padding` must be >= 0"),
+        ({"stride": 1.5}, TypeError, "`stride` must be an integer"),
+        ({"chunk_bytes": 0}, ValueError, "`chunk_bytes` must be >= 1"),
+    ],
+)
+def test_correlate_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        correlate(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), **kwargs)
+
+
+def test_correlate_rejects_bad_arrays():
+    x, w = np.zeros((1, 2, 4, 4)), np.zeros((3, 2, 3, 3))
+    with pytest.raises(ValueError, match="`x` has 2 channels but `weight` expects 1"):
+        correlate(x, np.zeros((3, 1, 3, 3)))
+    with pytest.raises(ValueError, match=r"kernel \(5x5\) is larger than the padded input \(4x4\)"):
+        correlate(x, np.zeros((3, 2, 5, 5)))
+    with pytest.raises(ValueError, match="`x` must be 4-D"):
+        correlate(x[0], w)
+    with pytest.raises(ValueError, match="`x`"):
+        correlate(x * np.nan, w)
+    with pytest.raises(TypeError, match="`weight`"):
+        correlate(x, w.astype(complex))
