@@ -241,8 +241,9 @@ def correlate_sampled(
         )
     # a kernel centred on pixel (r, c) has its top-left corner at (r, c) of the input
     # padded by half a kernel
+    padding = (kh // 2, kw // 2)
     return _correlate(
-        images[:, np.newaxis], kernels[:, np.newaxis], sites[0], sites[1], (kh // 2, kw // 2), method
+        images[:, np.newaxis], kernels[:, np.newaxis], sites[0], sites[1], padding, method
     )
 
 
