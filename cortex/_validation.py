@@ -8,6 +8,7 @@ seen.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 
@@ -21,6 +22,8 @@ __all__ = [
     "check_integer",
     "check_ndim",
     "check_positive",
+    "parse_name_list",
+    "parse_number",
 ]
 
 
@@ -284,3 +287,124 @@ def as_rng(seed: object, name: str = "seed") -> np.random.Generator:
         return np.random.default_rng()
     seed = check_integer(seed, name, minimum=0)
     return np.random.default_rng(seed)
+
+
+def _number_requirement(
+    integer: bool, minimum: float | None, maximum: float | None, strict: bool
+) -> str:
+    """Return what :func:`parse_number` accepts, e.g. ``"a finite number > 0 and <= 1"``."""
+    wanted = "an integer" if integer else "a finite number"
+    bounds = []
+    if minimum is not None:
+        bounds.append(f"{'>' if strict else '>='} {minimum:g}")
+    if maximum is not None:
+        bounds.append(f"<= {maximum:g}")
+    return wanted + (" " + " and ".join(bounds) if bounds else "")
+
+
+def parse_number(
+    text: str,
+    name: str,
+    *,
+    integer: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict: bool = False,
+) -> int | float:
+    """Parse a string (a command-line value) into a finite number within bounds.
+
+    Parameters
+    ----------
+    text : str
+        The string to parse, e.g. ``"2.5"``.
+    name : str
+        Argument name used in error messages.
+    integer : bool, optional
+        Parse an integer (``int(text)``: ``"1e3"`` and ``"2.5"`` are refused)
+        instead of a float.
+    minimum : float, optional
+        Smallest accepted value.
+    maximum : float, optional
+        Largest accepted value.
+    strict : bool, optional
+        Exclude ``minimum`` itself (``> minimum`` instead of ``>= minimum``).
+
+    Returns
+    -------
+    int or float
+        The parsed value.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ValueError
+        If ``text`` is not a number (an integer when ``integer``), is NaN or
+        infinite, or is out of bounds; the message states what is accepted and
+        quotes ``text``: ``"`lr` must be a finite number > 0, got 'nan'"``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"`{name}` must be a string, got {_describe(text)}")
+    wanted = _number_requirement(integer, minimum, maximum, strict)
+    message = f"`{name}` must be {wanted}, got {text!r}"
+    try:
+        value: int | float = int(text) if integer else float(text)
+    except ValueError:
+        raise ValueError(message) from None
+    ok = math.isfinite(value)
+    if ok and minimum is not None:
+        ok = value > minimum if strict else value >= minimum
+    if ok and maximum is not None:
+        ok = value <= maximum
+    if not ok:
+        raise ValueError(message)
+    return value
+
+
+def parse_name_list(
+    text: str, name: str, choices: Iterable[str], *, item: str = "name"
+) -> tuple[str, ...]:
+    """Parse a comma-separated list of names, each one of ``choices``.
+
+    Parameters
+    ----------
+    text : str
+        The string to parse, e.g. ``"orientation, contrast"``; blanks around
+        the names are ignored.
+    name : str
+        Argument name used in error messages.
+    choices : iterable of str
+        The accepted names.
+    item : str, optional
+        What one name is called in error messages (``"parameter"``).
+
+    Returns
+    -------
+    tuple of str
+        The names in the order given, repeats dropped.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ValueError
+        If ``text`` names nothing, or names something not in ``choices``; the
+        message lists ``choices`` and quotes ``text``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"`{name}` must be a string, got {_describe(text)}")
+    choices = tuple(choices)
+    listed = ", ".join(choices)
+    names = [part.strip() for part in text.split(",")]
+    if not any(names):
+        raise ValueError(f"`{name}` must name at least one of {listed}, got {text!r}")
+    out: list[str] = []
+    for part in names:
+        if part not in choices:
+            raise ValueError(
+                f"`{name}`: unknown {item} {part!r} in {text!r}; choose from {listed} "
+                "(comma-separated)"
+            )
+        if part not in out:
+            out.append(part)
+    return tuple(out)

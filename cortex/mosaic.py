@@ -81,6 +81,28 @@ class Mosaic:
         Largest displacement of a site from its lattice position, in units of
         ``spacing`` (0 for a regular lattice).
 
+    Attributes
+    ----------
+    field : VisualField
+        As given.
+    centers : numpy.ndarray, shape (n, 2)
+        Read-only float64 copy of the centres, ``(x, y)`` in degrees; row ``i``
+        is site ``i``, the order every per-neuron array of cortex follows.
+    scales : numpy.ndarray, shape (n,)
+        Read-only float64 factor per site (all ones when none were given, never
+        None): a population's RF at site ``i`` is its model ``.scaled(scales[i])``.
+        Sites of equal scale share one kernel and one correlation
+        (:attr:`cortex.Population.groups`).
+    lattice : {"square", "hexagonal", "jittered", "custom"}
+        The lattice the centres came from; metadata for plots and statistics
+        (coverage, gap warnings), it does not move the centres.
+    spacing : float
+        Lattice spacing in degrees, ``nan`` for custom centres; the gap check
+        of :meth:`check_gaps` compares RF contours with it.
+    jitter : float
+        Largest displacement of a site from its lattice position, as a
+        fraction of ``spacing``; 0 for regular lattices and custom centres.
+
     Raises
     ------
     TypeError

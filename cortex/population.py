@@ -177,7 +177,18 @@ def _resolve_nonlinearities(nonlinearity: object) -> list[Callable[[np.ndarray],
 # -- populations -------------------------------------------------------------
 @dataclass(frozen=True)
 class _Group:
-    """Neurons sharing one RF size: one correlation serves them all."""
+    """Sites sharing one RF scale: each type has one kernel for all of them.
+
+    Attributes
+    ----------
+    sites : numpy.ndarray of int
+        Indices into the mosaic's sites, ascending.
+    rows, cols : numpy.ndarray of int
+        Their centre pixels.
+    kernels : tuple of numpy.ndarray
+        One kernel per type at this scale (complex for an energy type); types
+        may have kernels of different sizes.
+    """
 
     sites: np.ndarray  # indices into the mosaic's sites
     rows: np.ndarray
@@ -202,6 +213,37 @@ class Population:
     level : {"sigma", "half-max"} or float, optional
         The RF contour that should tile the field; a regular lattice whose
         spacing leaves gaps at this contour gets a warning.
+
+    Attributes
+    ----------
+    types : tuple of ReceptiveField
+        The RF model of each type, in the order given (``rf`` as a tuple).
+    n_sigma : float
+        Kernel support: each neuron's kernel reaches ``n_sigma`` times its
+        RF's largest sigma (:attr:`~cortex.ReceptiveField.support_sigma`,
+        after its site's scale) from the centre pixel, so a larger RF has a
+        larger kernel.  It changes the responses only through the truncation.
+    level : str or float
+        The contour used by the construction-time gap check (and by
+        :func:`cortex.plotting.plot_mosaic` when asked); it does not change
+        the responses.
+    groups : tuple of _Group
+        The mosaic's sites grouped by scale (one group per distinct value of
+        ``mosaic.scales``), each with its site indices, their pixel rows and
+        columns, and one kernel per type at that scale.  Computed once, on
+        first use; the responses run one correlation per group and kernel
+        shape.
+
+    Notes
+    -----
+    **Neuron order.**  Responses, :attr:`centers`, :attr:`neuron_type` and the
+    rows of :func:`connectivity_matrix` list the neurons type by type: neuron
+    ``j`` is type ``j // n_sites`` (an index into :attr:`types`) at mosaic
+    site ``j % n_sites`` (a row of ``mosaic.centers``).  So
+    ``r.reshape(N, n_types, n_sites)`` gives one map of sites per type, and
+    ``r[:, t * n_sites + i]`` is type ``t`` at site ``i``.  A
+    :class:`~cortex.ComplexCell` type is one neuron per site (its quadrature
+    pair is squared and summed), not two.
 
     Raises
     ------

@@ -363,3 +363,75 @@ def test_tuning_as_a_subprocess_emits_no_warnings(tmp_path):
     assert str(tmp_path / "tuning_orientation.png") in result.stdout
     with open(tmp_path / "summary.json", encoding="utf-8") as handle:
         assert json.load(handle)["curves"]["orientation"]["silent"] == [False]
+
+
+# -- the package layout: entry points, light imports -------------------------------------
+def test_python_m_cortex_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "cortex", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: cortex")
+    for command in ["demo", "tuning", "sta", "train"]:
+        assert command in result.stdout
+    assert result.stderr == ""
+
+
+def test_import_and_help_stay_light():
+    # `import cortex.cli` and `cortex --help` load neither matplotlib nor the heavy subpackages
+    heavy = ["matplotlib", "cortex.nn", "cortex.analysis", "cortex.datasets", "cortex.plotting"]
+    code = (
+        "import contextlib, io, sys\n"
+        "import cortex.cli\n"
+        f"heavy = {heavy!r}\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert cortex.cli.main(['--help']) == 0\n"
+        "    assert cortex.cli.main(['tuning', '--help']) == 0\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_entry_points_are_the_same_main():
+    import tomllib
+    from importlib import import_module
+    from pathlib import Path
+
+    import cortex.__main__
+    import cortex.cli
+
+    assert cortex.__main__.main is cortex.cli.main is main
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    with open(pyproject, "rb") as handle:
+        target = tomllib.load(handle)["project"]["scripts"]["cortex"]
+    module, _, name = target.partition(":")
+    assert getattr(import_module(module), name) is main
+
+
+def test_argument_types_report_the_validation_message():
+    import argparse
+
+    from cortex.cli.parser import count, number, parameter_list, positive
+
+    assert positive("2.5") == 2.5 and count("3") == 3
+    assert parameter_list(" phase,contrast,phase ") == ("phase", "contrast")
+    cases = [
+        (positive, "nan", "must be a finite number > 0, got 'nan'"),
+        (count, "1e3", "must be an integer >= 1, got '1e3'"),
+        (number(minimum=0, strict=True, maximum=1), "2", "must be a finite number > 0 and <= 1"),
+        (parameter_list, "size", "unknown parameter 'size' in 'size'; choose from orientation"),
+        (parameter_list, ",", "must name at least one of orientation"),
+    ]
+    for convert, text, message in cases:
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            convert(text)
+        assert str(info.value).startswith(message)

@@ -69,3 +69,64 @@ def test_as_rng():
         as_rng(-1)
     with pytest.raises(TypeError, match="`seed` must be an integer"):
         as_rng("x")
+
+
+def test_parse_number():
+    from cortex._validation import parse_number
+
+    assert parse_number("2.5", "x") == 2.5
+    assert parse_number(" -3 ", "x") == -3.0
+    value = parse_number("7", "n", integer=True, minimum=1)
+    assert value == 7 and isinstance(value, int)
+    assert parse_number("1", "c", minimum=0, strict=True, maximum=1) == 1.0
+    assert parse_number("0", "a", minimum=0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "match"),
+    [
+        ("nan", {}, "`x` must be a finite number, got 'nan'"),
+        ("-inf", {}, "`x` must be a finite number, got '-inf'"),
+        ("abc", {"minimum": 0}, "`x` must be a finite number >= 0, got 'abc'"),
+        ("0", {"minimum": 0, "strict": True}, "`x` must be a finite number > 0, got '0'"),
+        (
+            "1.5",
+            {"minimum": 0, "strict": True, "maximum": 1},
+            "`x` must be a finite number > 0 and <= 1, got '1.5'",
+        ),
+        ("2.5", {"integer": True}, "`x` must be an integer, got '2.5'"),
+        ("1e3", {"integer": True, "minimum": 2}, "`x` must be an integer >= 2, got '1e3'"),
+        ("1", {"integer": True, "minimum": 2}, "`x` must be an integer >= 2, got '1'"),
+        ("", {"maximum": 10}, "`x` must be a finite number <= 10, got ''"),
+    ],
+)
+def test_parse_number_errors_name_the_argument(text, options, match):
+    from cortex._validation import parse_number
+
+    with pytest.raises(ValueError, match=match):
+        parse_number(text, "x", **options)
+
+
+def test_parse_number_needs_a_string():
+    from cortex._validation import parse_number
+
+    with pytest.raises(TypeError, match="`x` must be a string, got 2.0"):
+        parse_number(2.0, "x")
+
+
+def test_parse_name_list():
+    from cortex._validation import parse_name_list
+
+    choices = ("a", "b", "c")
+    assert parse_name_list("c, a,c", "p", choices) == ("c", "a")
+    with pytest.raises(ValueError, match="`p` must name at least one of a, b, c, got ' , '"):
+        parse_name_list(" , ", "p", choices)
+    with pytest.raises(
+        ValueError,
+        match=r"`p`: unknown parameter 'd' in 'a,d'; choose from a, b, c \(comma-separated\)",
+    ):
+        parse_name_list("a,d", "p", choices, item="parameter")
+    with pytest.raises(ValueError, match="`p`: unknown name '' in 'a,,b'"):
+        parse_name_list("a,,b", "p", choices)
+    with pytest.raises(TypeError, match="`p` must be a string"):
+        parse_name_list(["a"], "p", choices)

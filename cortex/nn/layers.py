@@ -428,6 +428,18 @@ class LocallyConnected2D(Layer):
     params : dict
         ``"weight"`` of shape ``(Ho, Wo, out, in, kh, kw)`` and ``"bias"`` of
         shape ``(out, Ho, Wo)``.
+
+    Notes
+    -----
+    The two parameters are laid out differently on purpose.  The weight puts
+    positions first, ``(Ho, Wo, out, in, kh, kw)``: ``weight[i, j]`` is the
+    ``(out, in, kh, kw)`` bank of the neurons at output position ``(i, j)``,
+    exactly a :class:`Conv2D` weight, so tying all positions to one Conv2D
+    is ``weight[...] = conv_weight`` (:meth:`from_conv2d`) and the forward
+    pass is one batched GEMM over positions.  The bias is laid out like the
+    layer's output map, ``(out, Ho, Wo)``, so it broadcasts onto the
+    ``(N, out, Ho, Wo)`` output as is and ``bias[o]`` is channel ``o``'s bias
+    map; tying it to a Conv2D's bias is ``bias[...] = conv_bias[:, None, None]``.
     """
 
     def __init__(
