@@ -29,8 +29,8 @@ from scipy.spatial import cKDTree
 from ._validation import as_float_array, check_choice, check_integer, check_positive
 from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
-from .receptive_fields import ReceptiveField
 from .population import Population
+from .receptive_fields import ReceptiveField
 from .visual_field import VisualField
 
 __all__ = [
@@ -831,7 +831,8 @@ def plot_layer_tiling(
     model : cortex.nn.Sequential
         The network.
     layer : int
-        A spatial layer's index.
+        Index into ``model.layers`` (negative counts from the end) of a layer
+        with a spatial RF (before the first Flatten/Dense); the title names it.
     field : VisualField
         The input's field (its ``shape`` is the input size).
     ax : matplotlib.axes.Axes, optional
@@ -844,10 +845,17 @@ def plot_layer_tiling(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``layer`` is out of range or has no spatial RF (the message names
+        the layer's index and class).
     """
-    from .nn.receptive_field import receptive_field, unit_tiling
+    from .nn.receptive_field import _resolve_layer, receptive_field, unit_tiling
 
     every = check_integer(every, "every", minimum=1)
+    layer = _resolve_layer(model, layer, spatial=True)
     mosaic, rf, units = unit_tiling(model, layer, field)
     keep = (units[:, 0] % every == 0) & (units[:, 1] % every == 0)
     if not keep.all():
@@ -856,8 +864,7 @@ def plot_layer_tiling(
     ax = plot_mosaic(mosaic, rf, level="sigma", ax=ax, **kwargs)
     info = receptive_field(model, field.shape)[layer]
     ax.set_title(
-        f"layer {layer % len(model.layers)} ({type(model.layers[layer]).__name__}): "
-        f"RF {info.size[0]} px, jump {info.jump[0]} px",
+        f"layer {layer} ({info.name}): RF {info.size[0]} px, jump {info.jump[0]} px",
         fontsize="medium",
     )
     return ax

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cortex import VisualField
@@ -8,14 +8,33 @@ from cortex.nn import (
     AvgPool2D,
     Conv2D,
     Dense,
+    Dropout,
     Flatten,
     MaxPool2D,
     ReLU,
     Sequential,
     effective_receptive_field,
     receptive_field,
+    unit_gradient,
     unit_tiling,
 )
+
+
+def central_difference(layers, x, site, eps=1e-6):
+    """d unit / d x per sample by central differences, running only each layer's forward."""
+
+    def unit(batch):
+        for layer in layers:
+            batch = layer.forward(batch)
+        return batch[(slice(None), *site)]
+
+    size = x[0].size
+    step = eps * np.eye(size).reshape(size, *x.shape[1:])
+    grad = np.empty(x.shape)
+    for n in range(len(x)):
+        diff = (unit(x[n] + step) - unit(x[n] - step)) / (2 * eps)
+        grad[n] = diff.reshape(x.shape[1:])
+    return grad
 
 
 def test_alexnet_v2_golden_values():
@@ -136,9 +155,7 @@ def test_unit_tiling_over_the_visual_field():
     np.testing.assert_allclose(d, 4 / 14)  # spacing = jump in degrees
     assert rf.sigma == pytest.approx(info.size[0] / 2 / 14)
     assert units.shape == (49, 2)
-    with pytest.raises(
-        ValueError, match="`layer` must index a spatial layer, but the model has none"
-    ):
+    with pytest.raises(ValueError, match=r"layer 0 \(Flatten\).*the model has no spatial layer"):
         unit_tiling(Sequential([Flatten(), Dense(784, 2)]), 0, field)
 
 
@@ -179,16 +196,210 @@ def test_erf_with_relu_and_max_pooling_is_not_empty():
 def test_layer_indices_and_sizes_are_checked():
     field = VisualField(1.0, 1.0, 28)
     net = Sequential([Conv2D(1, 2, 3, padding=1), MaxPool2D(2), Flatten(), Dense(2 * 14 * 14, 2)])
-    m_last, _, _ = unit_tiling(net, -1, field)  # -1: the last spatial layer
+    m_last, _, _ = unit_tiling(net, -3, field)  # -3: model.layers[-3], the pooling
     m_pool, _, _ = unit_tiling(net, 1, field)
     np.testing.assert_array_equal(m_last.centers, m_pool.centers)
-    with pytest.raises(
-        ValueError, match=r"`layer` must index one of the 2 spatial layers \(-2..1\), got -3"
-    ):
-        unit_tiling(net, -3, field)
+    with pytest.raises(ValueError, match=r"`layer` must be in \[-4, 4\) .*, got -5"):
+        unit_tiling(net, -5, field)
+    with pytest.raises(ValueError, match=r"`layer` -1 is layer 3 \(Dense\), which has no spatial"):
+        unit_tiling(net, -1, field)
     with pytest.raises(TypeError, match="`input_size` must be an int H"):
         receptive_field(net, 28.0)
     with pytest.raises(TypeError, match="`input_size` must be an int H"):
         receptive_field(net, None)
     with pytest.raises(TypeError, match="`input_size` must be an integer"):
         receptive_field(net, ("28", 28))
+
+
+# -- unit_gradient and the one meaning of `layer` ------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    seed=st.integers(0, 10_000),
+    c_in=st.integers(1, 2),
+    k=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    relu=st.booleans(),
+    pool=st.booleans(),
+    dense=st.booleans(),
+    n=st.integers(1, 2),
+)
+def test_unit_gradient_equals_central_differences(
+    data, seed, c_in, k, stride, relu, pool, dense, n
+):
+    size = 8
+    layers = [Conv2D(c_in, 3, k, stride=stride, padding=k // 2, seed=seed, dtype="float64")]
+    layers += [ReLU()] if relu else []
+    layers += [MaxPool2D(2)] if pool else []
+    layers.append(Conv2D(3, 2, 3, padding=1, seed=seed + 1, dtype="float64"))
+    if dense:
+        flat = int(np.prod(Sequential(layers).output_shape((c_in, size, size))))
+        layers += [Flatten(), Dense(flat, 3, seed=seed + 2, dtype="float64"), ReLU()]
+    model = Sequential(layers)
+    layer = data.draw(st.integers(-len(layers), len(layers) - 1), label="layer")
+    index = layer % len(layers)
+    out_shape = Sequential(layers[: index + 1]).output_shape((c_in, size, size))
+    channel = data.draw(st.integers(0, out_shape[0] - 1), label="channel")
+    if len(out_shape) == 3:
+        rows, cols = out_shape[1:]
+        position = data.draw(
+            st.none() | st.tuples(st.integers(0, rows - 1), st.integers(0, cols - 1)),
+            label="position",
+        )
+        site = (channel, *((rows // 2, cols // 2) if position is None else position))
+    else:
+        position, site = None, (channel,)
+    x = np.random.default_rng(seed).standard_normal((n, c_in, size, size))
+    grad = unit_gradient(model, layer, channel, position, x=x)
+    assert grad.shape == x.shape
+    np.testing.assert_allclose(grad, central_difference(layers[: index + 1], x, site), atol=1e-7)
+
+
+def test_unit_gradient_of_a_blank_image_is_the_filter_in_place():
+    conv = Conv2D(1, 2, 3, seed=0, dtype="float64")
+    grad = unit_gradient(Sequential([conv]), 0, 1, (1, 3), input_shape=(7, 7))
+    expected = np.zeros((1, 1, 7, 7))
+    expected[0, 0, 1:4, 3:6] = conv.params["weight"][1, 0]  # the window of output (1, 3)
+    np.testing.assert_array_equal(grad, expected)
+
+
+def test_unit_gradient_behind_dropout_is_the_same_every_time_and_keeps_training_mode(rng):
+    conv1 = Conv2D(1, 3, 3, padding=1, seed=0, dtype="float64")
+    conv2 = Conv2D(3, 2, 3, padding=1, seed=1, dtype="float64")
+    relu = ReLU()
+    model = Sequential([conv1, relu, Dropout(0.5, seed=0), conv2]).train()
+    twin = Sequential([conv1, ReLU(), Dropout(0.5, seed=0), conv2]).train()  # never probed
+    x = rng.standard_normal((2, 1, 9, 9))
+    first = unit_gradient(model, -1, 1, x=x)
+    second = unit_gradient(model, 3, 1, x=x)
+    np.testing.assert_array_equal(first, second)
+    assert all(layer.training for layer in model)
+    # dropout is off: the gradient is that of the network without it
+    expected = central_difference([conv1, relu, conv2], x, (1, 4, 4))
+    np.testing.assert_allclose(first, expected, atol=1e-7)
+    erf = effective_receptive_field(model, (1, 9, 9), channel=1)
+    np.testing.assert_array_equal(erf, effective_receptive_field(model, (1, 9, 9), channel=1))
+    assert all(layer.training for layer in model)
+    # the dropout masks drawn afterwards are those of a network that was never probed
+    np.testing.assert_array_equal(model.forward(x), twin.forward(x))
+
+
+def test_probes_keep_the_users_gradients_and_a_pending_backward(rng):
+    model = Sequential(
+        [
+            Conv2D(1, 2, 3, padding=1, seed=0, dtype="float64"),
+            ReLU(),
+            MaxPool2D(2),
+            Conv2D(2, 2, 3, padding=1, seed=1, dtype="float64"),
+            Flatten(),
+            Dense(50, 3, seed=2, dtype="float64"),
+        ]
+    )
+    x = rng.standard_normal((4, 1, 10, 10))
+    g = rng.standard_normal((4, 3))
+    model.forward(x)
+    dx_ref = model.backward(g)
+    step = {name: grad.copy() for name, _, grad in model.parameters()}
+    # the user's accumulated gradients: known non-zero arrays
+    known = {name: rng.standard_normal(grad.shape) for name, _, grad in model.parameters()}
+    for i, layer in enumerate(model):
+        for key in layer.grads:
+            layer.grads[key] = known[f"{i}.{key}"].copy()
+    arrays = {name: grad for name, _, grad in model.parameters()}
+    model.forward(x)  # a backward is pending: the probes must not disturb its caches
+    unit_gradient(model, 3, 1, x=x[:1])
+    unit_gradient(model, -1, 2, input_shape=(10, 10))
+    effective_receptive_field(model, (1, 10, 10))
+    effective_receptive_field(model, 10, layer=0, x=x[:2])
+    for name, _, grad in model.parameters():
+        assert grad is arrays[name]
+        np.testing.assert_array_equal(grad, known[name])
+    dx = model.backward(g)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-12)
+    for name, _, grad in model.parameters():
+        np.testing.assert_allclose(grad, known[name] + step[name], rtol=1e-12)
+
+
+def test_unit_gradient_leaves_the_model_as_found_when_a_layer_raises(monkeypatch):
+    model = Sequential([Conv2D(1, 2, 3, seed=0), ReLU(), Dropout(0.3), Conv2D(2, 1, 3, seed=1)])
+    model[3].trainable = False
+    grads = [layer.grads for layer in model]
+    arrays = [dict(g) for g in grads]
+    caches = [layer._cache for layer in model]
+
+    def boom(grad, *, input_grad=True):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(model[1], "backward", boom)
+    with pytest.raises(RuntimeError, match="boom"):
+        unit_gradient(model, 3, 0, input_shape=(1, 8, 8))
+    assert [layer.training for layer in model] == [True] * 4
+    assert [layer.trainable for layer in model] == [True, True, True, False]
+    for layer, g, a, cache in zip(model, grads, arrays, caches, strict=True):
+        assert layer.grads is g and layer._cache is cache
+        assert all(g[key] is a[key] and not np.any(g[key]) for key in a)
+
+
+def test_layer_is_an_index_into_model_layers_everywhere():
+    field = VisualField(1.0, 1.0, 16)  # 16 x 16 px
+    conv1 = Conv2D(1, 2, 3, padding=1, seed=0, dtype="float64")
+    conv2 = Conv2D(2, 2, 3, seed=1, dtype="float64")
+    spatial = Sequential([conv1, ReLU(), MaxPool2D(2), conv2])
+    last, rf_last, units_last = unit_tiling(spatial, -1, field)
+    same, rf_same, units_same = unit_tiling(spatial, 3, field)
+    np.testing.assert_array_equal(last.centers, same.centers)
+    np.testing.assert_array_equal(units_last, units_same)
+    # layer 3's RF by hand: 3 px, + 1 px by the pooling (jump 2), + 2 x 2 px by the conv
+    assert rf_last.sigma == rf_same.sigma == pytest.approx(8 / 2 / 16)
+    assert last.n_neurons == 6 * 6
+    erfs = [effective_receptive_field(spatial, (1, 16, 16), layer=i) for i in (-1, 3, None)]
+    np.testing.assert_array_equal(erfs[0], erfs[1])
+    np.testing.assert_array_equal(erfs[0], erfs[2])
+    # behind a dense head the default is still the last spatial layer (index 3)
+    headed = Sequential([conv1, ReLU(), MaxPool2D(2), conv2, Flatten(), Dense(72, 2, seed=2)])
+    erf = effective_receptive_field(headed, (1, 16, 16))
+    np.testing.assert_array_equal(erf, effective_receptive_field(headed, (1, 16, 16), layer=-3))
+    noise = np.random.default_rng(0).standard_normal((16, 1, 16, 16))  # the default inputs
+    expected = central_difference(headed.layers[:4], noise, (0, 3, 3)).sum(axis=1).mean(axis=0)
+    np.testing.assert_allclose(erf, expected, atol=1e-7)
+
+
+def test_a_layer_without_a_spatial_rf_is_rejected_by_index_and_class():
+    field = VisualField(1.0, 1.0, 8)
+    net = Sequential([Conv2D(1, 2, 3, padding=1), MaxPool2D(2), Flatten(), Dense(32, 2), ReLU()])
+    for layer, name in [(2, "Flatten"), (3, "Dense"), (-2, "Dense"), (4, "ReLU"), (-1, "ReLU")]:
+        message = rf"`layer` {layer} is layer {layer % 5} \({name}\), which has no spatial"
+        with pytest.raises(ValueError, match=message):
+            unit_tiling(net, layer, field)
+        with pytest.raises(ValueError, match=message):
+            effective_receptive_field(net, (1, 8, 8), layer=layer)
+    with pytest.raises(ValueError, match=r"from layer 2 \(Flatten\) on.*spatial layers are 0..1"):
+        unit_tiling(net, 3, field)
+    flat = Sequential([Flatten(), Dense(64, 2)])
+    with pytest.raises(ValueError, match="the model has no spatial layer"):
+        effective_receptive_field(flat, (1, 8, 8))
+    # unit_gradient takes any layer: a Dense unit is a feature, with no position
+    with pytest.raises(ValueError, match=r"layer 3 \(Dense\) has no positions"):
+        unit_gradient(net, 3, 0, (0, 0), input_shape=8)
+    with pytest.raises(ValueError, match=r"`channel` must be < 2 \(layer 3, Dense\)"):
+        unit_gradient(net, -2, 2, input_shape=8)
+
+
+def test_unit_gradient_bad_input():
+    net = Sequential([Conv2D(1, 2, 3, padding=1)])
+    with pytest.raises(ValueError, match="`x` or `input_shape` is required"):
+        unit_gradient(net, 0, 0)
+    with pytest.raises(ValueError, match=r"`x` must be a non-empty batch \(N, C, H, W\)"):
+        unit_gradient(net, 0, 0, x=np.zeros((1, 8, 8)))
+    with pytest.raises(TypeError, match="`x` must hold real numbers"):
+        unit_gradient(net, 0, 0, x=np.zeros((1, 1, 8, 8), dtype=complex))
+    with pytest.raises(ValueError, match="the network does not accept inputs of shape"):
+        unit_gradient(net, 0, 0, x=np.zeros((1, 3, 8, 8)))
+    with pytest.raises(ValueError, match=r"`position` must be within the 8x8 map of layer 0"):
+        unit_gradient(net, 0, 0, (8, 0), input_shape=8)
+    with pytest.raises(TypeError, match="`position` must be a \\(row, col\\) pair"):
+        unit_gradient(net, 0, 0, 3, input_shape=8)
+    with pytest.raises(TypeError, match="`model` must be a Sequential"):
+        unit_gradient([net[0]], 0, 0, input_shape=8)
+    with pytest.raises(ValueError, match=r"`x` must have shape \(N, 1, 9, 9\)"):
+        effective_receptive_field(net, (1, 9, 9), x=np.zeros((2, 1, 8, 8)))

@@ -344,7 +344,7 @@ def test_response_map_errors(population):
 
 # -- plots of cortex.analysis --------------------------------------------------------
 from cortex import analysis  # noqa: E402
-from cortex.nn import Conv2D, MaxPool2D, ReLU, Sequential  # noqa: E402
+from cortex.nn import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential  # noqa: E402
 from cortex.plotting import (  # noqa: E402
     plot_filter_grid,
     plot_layer_tiling,
@@ -441,6 +441,21 @@ def test_plot_layer_tiling_draws_one_collection_per_layer():
     sparse = plot_layer_tiling(model, 3, field, every=2, ax=plt.figure().gca())
     (ellipses,) = [c for c in sparse.collections if isinstance(c, EllipseCollection)]
     assert len(ellipses.get_offsets()) == 25
+
+
+def test_plot_layer_tiling_indexes_model_layers_and_titles_the_right_layer():
+    model = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
+    field = VisualField(2.8, 2.8, pixels_per_degree=10)  # 28 x 28 px
+    # RFs by hand: 5 px; the 2 x 2 pooling adds 1 px and doubles the jump; the conv 2 x 2 px
+    last = plot_layer_tiling(model, -1, field)
+    assert last.get_title() == "layer 3 (Conv2D): RF 10 px, jump 2 px"
+    same = plot_layer_tiling(model, len(model.layers) - 1, field, ax=plt.figure().gca())
+    assert same.get_title() == last.get_title()
+    pool = plot_layer_tiling(model, -2, field, ax=plt.figure().gca())
+    assert pool.get_title() == "layer 2 (MaxPool2D): RF 6 px, jump 2 px"
+    headed = Sequential([Conv2D(1, 2, 5, seed=0), MaxPool2D(2), Flatten(), Dense(288, 2)])
+    with pytest.raises(ValueError, match=r"`layer` -1 is layer 3 \(Dense\), which has no spatial"):
+        plot_layer_tiling(headed, -1, field)
 
 
 def test_filter_grid_draws_fits_at_their_sampling_and_tuning_curves_take_a_color():

@@ -22,7 +22,13 @@ from .layers import (
 from .losses import mse, softmax, softmax_cross_entropy
 from .network import Sequential
 from .optim import SGD, Adam, Optimizer
-from .receptive_field import LayerRF, effective_receptive_field, receptive_field, unit_tiling
+from .receptive_field import (
+    LayerRF,
+    effective_receptive_field,
+    receptive_field,
+    unit_gradient,
+    unit_tiling,
+)
 from .training import History, evaluate, fit, predict, train_step
 
 __all__ = [
@@ -53,5 +59,6 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "train_step",
+    "unit_gradient",
     "unit_tiling",
 ]

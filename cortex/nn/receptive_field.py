@@ -15,10 +15,23 @@ input pixels ``u_l + i * j_l +- (r_l - 1) / 2``: a population on a square
 lattice of spacing ``j_l`` pixels with RFs ``r_l`` pixels wide.  (When a
 kernel is smaller than its stride, the RF has holes and this window is its
 bounding box.)
+
+Everywhere here (and in :mod:`cortex.analysis` and
+:func:`cortex.plotting.plot_layer_tiling`) ``layer`` is an index into
+``model.layers``, negative values counting from the end as in Python.  Layers
+from the first :class:`~cortex.nn.Flatten` / :class:`~cortex.nn.Dense` on have
+no spatial RF (their units see the whole input); asking for one where a
+spatial RF is needed is a ``ValueError`` that names the layer.
+
+:func:`unit_gradient` differentiates one unit's output with respect to the
+input, leaving the model exactly as it found it (training flags, parameter
+gradients, forward caches).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +43,13 @@ from ..visual_field import VisualField
 from .layers import Dense, Flatten
 from .network import Sequential
 
-__all__ = ["LayerRF", "effective_receptive_field", "receptive_field", "unit_tiling"]
+__all__ = [
+    "LayerRF",
+    "effective_receptive_field",
+    "receptive_field",
+    "unit_gradient",
+    "unit_tiling",
+]
 
 
 @dataclass(frozen=True)
@@ -86,20 +105,239 @@ def _input_shape(input_size: object, model: Sequential) -> tuple[int, int, int]:
     return tuple(check_integer(v, "input_size", minimum=1) for v in shape)  # type: ignore[return-value]
 
 
-def _spatial_index(layer: object, n_spatial: int) -> int:
-    """A layer index among the spatial layers; negative counts from the last one."""
-    index = check_integer(layer, "layer")
+def _model_dtype(model: Sequential) -> type:
+    """float64 if any layer computes in float64, else float32."""
+    return (
+        np.float64 if any(getattr(lay, "dtype", "") == "float64" for lay in model) else np.float32
+    )
+
+
+def _n_spatial(model: Sequential) -> int:
+    """Number of leading layers with a spatial RF: those before the first Flatten or Dense."""
+    for index, layer in enumerate(model.layers):
+        if isinstance(layer, Flatten | Dense):
+            return index
+    return len(model.layers)
+
+
+def _resolve_layer(model: object, layer: object, *, spatial: bool = False) -> int:
+    """The one meaning of ``layer``: an index into ``model.layers``, negatives Python-style.
+
+    Parameters
+    ----------
+    model : Sequential
+        The network.
+    layer : int
+        Index in ``[-len(model.layers), len(model.layers))``.
+    spatial : bool, optional
+        The layer must have a spatial RF (come before the first Flatten/Dense).
+
+    Returns
+    -------
+    int
+        The index in ``[0, len(model.layers))``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a Sequential or ``layer`` not an integer.
+    ValueError
+        If ``layer`` is out of range, or ``spatial`` and the layer has no
+        spatial RF (the message names the layer's index and class).
+    """
+    model = _check_model(model)
+    n = len(model.layers)
+    given = check_integer(layer, "layer")
+    if not -n <= given < n:
+        raise ValueError(
+            f"`layer` must be in [{-n}, {n}) (an index into model.layers), got {given}"
+        )
+    index = given % n
+    n_spatial = _n_spatial(model)
+    if spatial and index >= n_spatial:
+        first = model.layers[n_spatial]
+        where = (
+            f"spatial layers are 0..{n_spatial - 1}"
+            if n_spatial
+            else "the model has no spatial layer"
+        )
+        raise ValueError(
+            f"`layer` {given} is layer {index} ({type(model.layers[index]).__name__}), which has "
+            f"no spatial receptive field: from layer {n_spatial} ({type(first).__name__}) on, "
+            f"units see the whole input; {where}"
+        )
+    return index
+
+
+def _last_spatial(model: Sequential) -> int:
+    """Index of the last layer with a spatial RF."""
+    n_spatial = _n_spatial(model)
     if n_spatial == 0:
         raise ValueError(
-            f"`layer` must index a spatial layer, but the model has none (got {index})"
+            f"the model has no spatial layer: layer 0 is a {type(model.layers[0]).__name__}"
         )
-    resolved = index + n_spatial if index < 0 else index
-    if not 0 <= resolved < n_spatial:
+    return n_spatial - 1
+
+
+def _unit_site(
+    model: Sequential, layer: object, channel: object, position: object, input_shape: tuple
+) -> tuple[int, tuple[int, ...]]:
+    """Resolve ``(layer, channel, position)`` for inputs of per-sample shape ``input_shape``.
+
+    Returns the layer index and the unit's per-sample output index:
+    ``(channel, row, col)`` for a spatial map (``position`` None: its centre
+    ``(H // 2, W // 2)``), ``(channel,)`` for a feature vector.
+    """
+    index = _resolve_layer(model, layer)
+    name = type(model.layers[index]).__name__
+    shape = tuple(input_shape)
+    try:
+        for lay in model.layers[: index + 1]:
+            shape = lay.output_shape(shape)
+    except ValueError as exc:
         raise ValueError(
-            f"`layer` must index one of the {n_spatial} spatial layers "
-            f"({-n_spatial}..{n_spatial - 1}), got {index}"
+            f"the network does not accept inputs of shape {tuple(input_shape)}: {exc}"
+        ) from exc
+    channel = check_integer(channel, "channel", minimum=0)
+    if channel >= shape[0]:
+        raise ValueError(f"`channel` must be < {shape[0]} (layer {index}, {name}), got {channel}")
+    if len(shape) != 3:
+        if position is not None:
+            raise ValueError(
+                f"layer {index} ({name}) has no positions: its outputs are features "
+                f"(`channel` picks one); `position` must be None, got {position!r}"
+            )
+        return index, (channel,)
+    if position is None:
+        return index, (channel, shape[1] // 2, shape[2] // 2)
+    if not isinstance(position, tuple | list) or len(position) != 2:
+        raise TypeError(f"`position` must be a (row, col) pair of ints, got {position!r}")
+    row, col = (check_integer(v, "position", minimum=0) for v in position)
+    if row >= shape[1] or col >= shape[2]:
+        raise ValueError(
+            f"`position` must be within the {shape[1]}x{shape[2]} map of layer {index} "
+            f"({name}), got ({row}, {col})"
         )
-    return resolved
+    return index, (channel, row, col)
+
+
+@contextmanager
+def _probing(model: Sequential, *, backward: bool = True) -> Iterator[None]:
+    """Run layers in evaluation mode; on exit the model is exactly as found, even on error.
+
+    Every layer's attributes are restored by reference (training and trainable
+    flags, the ``grads`` dict with the user's arrays, forward caches).  Inside,
+    dropout is off and parameter gradients are not computed: layers are
+    frozen and, with ``backward``, write into throw-away ``grads``, so the
+    user's accumulated gradients are never touched.
+    """
+    saved = [dict(vars(layer)) for layer in model.layers]
+    try:
+        for layer in model.layers:
+            layer.training = False
+            layer.trainable = False
+            if backward:
+                layer.grads = {k: np.zeros_like(v) for k, v in layer.grads.items()}
+        yield
+    finally:
+        for layer, attributes in zip(model.layers, saved, strict=True):
+            vars(layer).clear()
+            vars(layer).update(attributes)
+
+
+def unit_gradient(
+    model: Sequential,
+    layer: int,
+    channel: int,
+    position: tuple[int, int] | None = None,
+    *,
+    x: np.ndarray | None = None,
+    input_shape: int | tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Gradient of one unit's output with respect to the input, per sample.
+
+    The unit is feature ``channel`` of ``model.layers[layer]`` at output
+    ``position``.  The derivative is taken in evaluation mode (dropout off),
+    and the model is left exactly as it was found, even when an error is
+    raised: every layer's ``training`` flag, its ``grads`` (the user's
+    accumulated parameter gradients are neither changed nor added to) and its
+    forward cache (a ``backward`` pending from an earlier ``forward`` still
+    works).
+
+    Parameters
+    ----------
+    model : Sequential
+        The network.
+    layer : int
+        Index into ``model.layers`` (negative counts from the end).
+    channel : int
+        The unit's feature map; for a layer with a feature-vector output
+        (:class:`~cortex.nn.Flatten`, :class:`~cortex.nn.Dense`) the output
+        feature.
+    position : (int, int), optional
+        Output ``(row, col)`` of the unit in a spatial map; default the centre
+        ``(H_out // 2, W_out // 2)``.  Must be None for a feature vector.
+    x : numpy.ndarray, shape (N, C, H, W), optional
+        Inputs at which to differentiate (the gradient depends on them through
+        ReLUs and max pooling).  Default: one blank (all-zero) image of
+        ``input_shape``.
+    input_shape : int, (H, W) or (C, H, W), optional
+        Per-sample input shape of the blank image; required when ``x`` is
+        None and ignored otherwise (C defaults to the first layer's input
+        channels).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, H, W)
+        ``d unit(x[n]) / d x[n]`` for each sample ``n`` (output units per
+        input unit), in the network's dtype.  Reduce it as needed: summed
+        over ``C`` and averaged over ``N`` it is the effective RF
+        (:func:`effective_receptive_field`).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a Sequential, an index is not an integer, ``x``
+        does not hold real numbers or ``position`` is not a pair.
+    ValueError
+        If ``layer``, ``channel`` or ``position`` is out of range, ``position``
+        is given for a feature-vector layer, ``x`` is not a non-empty 4-D batch,
+        neither ``x`` nor ``input_shape`` is given, or the network does not
+        accept the input's shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cortex.nn import Conv2D, Sequential, unit_gradient
+    >>> conv = Conv2D(1, 1, 3, seed=0, dtype="float64")
+    >>> grad = unit_gradient(Sequential([conv]), 0, 0, input_shape=(1, 5, 5))
+    >>> grad.shape
+    (1, 1, 5, 5)
+    >>> bool(np.allclose(grad[0, 0, 1:4, 1:4], conv.params["weight"][0, 0]))  # the filter
+    True
+    """
+    model = _check_model(model)
+    if x is None:
+        if input_shape is None:
+            raise ValueError("`x` or `input_shape` is required: the input to differentiate at")
+        x = np.zeros((1, *_input_shape(input_shape, model)), dtype=_model_dtype(model))
+    else:
+        x = np.asarray(x)
+        if x.dtype.kind not in "fiub":
+            raise TypeError(f"`x` must hold real numbers, got dtype {x.dtype}")
+        if x.ndim != 4 or x.shape[0] == 0:
+            raise ValueError(f"`x` must be a non-empty batch (N, C, H, W), got shape {x.shape}")
+    index, site = _unit_site(model, layer, channel, position, x.shape[1:])
+    layers = model.layers[: index + 1]
+    with _probing(model):
+        out = x
+        for lay in layers:
+            out = lay.forward(out)
+        grad = np.zeros_like(out)
+        grad[(slice(None), *site)] = 1
+        for lay in reversed(layers):
+            grad = lay.backward(grad)
+    return grad
 
 
 def receptive_field(model: Sequential, input_size: int | tuple[int, ...]) -> list[LayerRF]:
@@ -137,9 +375,7 @@ def receptive_field(model: Sequential, input_size: int | tuple[int, ...]) -> lis
     shape: tuple[int, ...] = _input_shape(input_size, model)
     r, j, u, p = [1, 1], [1, 1], [0.0, 0.0], [0, 0]
     out = []
-    for index, layer in enumerate(model):
-        if isinstance(layer, Flatten | Dense):
-            break
+    for index, layer in enumerate(model.layers[: _n_spatial(model)]):
         shape = layer.output_shape(shape)
         geometry = layer.kernel_geometry
         if geometry is not None:
@@ -165,7 +401,8 @@ def unit_tiling(
     model : Sequential
         The network.
     layer : int
-        Index of a spatial layer.
+        Index into ``model.layers`` (negative counts from the end) of a layer
+        with a spatial RF (before the first Flatten/Dense).
     field : VisualField
         The input images' field (its ``shape`` is the input's ``(H, W)``).
 
@@ -183,15 +420,17 @@ def unit_tiling(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a Sequential, ``layer`` not an integer or
+        ``field`` not a VisualField.
     ValueError
-        If ``layer`` is not a spatial layer of the model, or no unit is
-        centred on the field.
+        If ``layer`` is out of range or has no spatial RF (a Flatten or Dense
+        layer, or any layer after one), or no unit is centred on the field.
     """
     if not isinstance(field, VisualField):
         raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
-    geometry = receptive_field(model, field.shape)
-    layer = _spatial_index(layer, len(geometry))
-    info = geometry[layer]
+    layer = _resolve_layer(model, layer, spatial=True)
+    info = receptive_field(model, field.shape)[layer]
     _, ho, wo = info.output_shape
     ii, jj = np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij")
     rows = info.start[0] + ii.ravel() * info.jump[0]
@@ -209,9 +448,9 @@ def unit_tiling(
 
 def effective_receptive_field(
     model: Sequential,
-    input_shape: tuple[int, int, int],
+    input_shape: int | tuple[int, ...],
     *,
-    layer: int = -1,
+    layer: int | None = None,
     channel: int = 0,
     x: np.ndarray | None = None,
     n_samples: int = 16,
@@ -219,14 +458,20 @@ def effective_receptive_field(
 ) -> np.ndarray:
     """Gradient map of a layer's centre unit with respect to the input (Luo et al. 2016).
 
+    The gradient is taken by :func:`unit_gradient`: in evaluation mode, with
+    the model left as found (its training flags, accumulated parameter
+    gradients and forward caches are untouched).
+
     Parameters
     ----------
     model : Sequential
-        The network (its parameter gradients are left at zero).
-    input_shape : (C, H, W)
-        Per-sample input shape.
+        The network.
+    input_shape : int, (H, W) or (C, H, W)
+        Per-sample input shape (C defaults to the first layer's input channels).
     layer : int, optional
-        Index of a spatial layer (negative counts from the last spatial one).
+        Index into ``model.layers`` (negative counts from the end) of a layer
+        with a spatial RF.  Default None: the last layer with a spatial RF
+        (the last one before any Flatten/Dense).
     channel : int, optional
         Output channel of the unit.
     x : numpy.ndarray, shape (N, C, H, W), optional
@@ -242,36 +487,31 @@ def effective_receptive_field(
     Returns
     -------
     numpy.ndarray, shape (H, W)
-        ``d unit / d input`` summed over input channels: the effective RF.
+        ``d unit / d input`` summed over input channels and averaged over the
+        inputs: the effective RF.
+
+    Raises
+    ------
+    ValueError
+        If ``layer`` is out of range or has no spatial RF (the message names
+        the layer), ``channel`` is out of range, or ``x`` does not have the
+        shape ``(N, *input_shape)``.
     """
     model = _check_model(model)
     shape = _input_shape(input_shape, model)
-    geometry = receptive_field(model, shape)
-    layer = _spatial_index(layer, len(geometry))
-    c_out, ho, wo = geometry[layer].output_shape
-    channel = check_integer(channel, "channel", minimum=0)
-    if channel >= c_out:
-        raise ValueError(f"`channel` must be < {c_out}, got {channel}")
-    dtype = (
-        np.float64 if any(getattr(lyr, "dtype", "") == "float64" for lyr in model) else np.float32
-    )
+    layer = _last_spatial(model) if layer is None else _resolve_layer(model, layer, spatial=True)
     if x is None:
         # Gaussian white noise, as Luo et al.: a zero input would switch off every ReLU
         # whose bias is <= 0 and send every max-pool gradient to the same tap
         n_samples = check_integer(n_samples, "n_samples", minimum=1)
-        x = np.random.default_rng(seed).standard_normal((n_samples,) + shape).astype(dtype)
-    was_training = [lyr.training for lyr in model]
-    model.eval()
-    try:
-        h = x
-        for lyr in model.layers[: layer + 1]:
-            h = lyr.forward(h)
-        grad = np.zeros_like(h)
-        grad[:, channel, ho // 2, wo // 2] = 1.0
-        for lyr in reversed(model.layers[: layer + 1]):
-            grad = lyr.backward(grad)
-    finally:
-        model.zero_grad()
-        for lyr, flag in zip(model, was_training, strict=True):
-            lyr.training = flag
+        noise = np.random.default_rng(seed).standard_normal((n_samples,) + shape)
+        x = noise.astype(_model_dtype(model))
+    else:
+        x = np.asarray(x)
+        if x.ndim != 4 or x.shape[1:] != shape:
+            raise ValueError(
+                f"`x` must have shape (N, {', '.join(map(str, shape))}) to match `input_shape`, "
+                f"got {x.shape}"
+            )
+    grad = unit_gradient(model, layer, channel, x=x)
     return grad.sum(axis=1).mean(axis=0)

@@ -1,0 +1,95 @@
+"""Simulated neurophysiology: tuning curves, reverse correlation, RF size and Gabor fits.
+
+The experiments a physiologist runs on a real neuron, run on a simulated one.
+Every function takes a **target**, one of
+
+* a :class:`~cortex.Population` (all its neurons, or those picked with
+  ``neurons=``), or a pair ``(rf, mosaic)`` that makes one;
+* a unit of a trained ConvNet, ``(model, layer, channel)``: the centre unit of
+  feature map ``channel`` of ``model.layers[layer]`` (``layer`` negative
+  counts from the end, as everywhere in :mod:`cortex.nn`; or
+  ``(model, layer, channel, (row, col))`` for another position; for a
+  :class:`~cortex.nn.Dense` layer, ``channel`` is the output feature).  Its
+  input images live on ``field``, a :class:`~cortex.VisualField` whose pixel
+  grid is the network's input, so positions and frequencies are in degrees and
+  cycles/degree here too.
+
+Stimuli are contrast images (gratings from :func:`cortex.stimuli.grating`,
+white or pink noise); a unit's response is its output for each image (for a
+population: :func:`cortex.responses` with a rectifying nonlinearity by
+default, so responses are firing rates).
+
+One module per concern: ``targets`` (units), ``tuning`` (tuning curves),
+``mapping`` (reverse correlation) and ``fits`` (RF size and shape); every
+public name is available here, ``from cortex.analysis import tuning_curve``.
+
+Conventions: orientation in degrees (0 = vertical bars, period 180),
+spatial frequency in cycles/degree, phase in degrees, positions in degrees
+with ``x`` right and ``y`` up.
+
+Examples
+--------
+>>> import numpy as np
+>>> from cortex import Gabor, Mosaic, VisualField
+>>> from cortex.analysis import tuning_curve
+>>> field = VisualField(2.0, 2.0, pixels_per_degree=16)
+>>> mosaic = Mosaic(field, [[0.0, 0.0]])
+>>> curve = tuning_curve((Gabor(3.0, orientation=30.0), mosaic), "orientation",
+...                      np.arange(0, 180, 7.5), spatial_frequency=3.0)
+>>> round(float(curve.preferred()[0]), 2)
+30.0
+"""
+
+from .fits import (
+    GaborFit,
+    GaussianFit,
+    HalfMaxRegion,
+    fit_gabor,
+    fit_gaussian,
+    gabor_likeness,
+    half_max_region,
+)
+from .mapping import (
+    NOISES,
+    RF_METHODS,
+    RFEstimate,
+    map_correlation,
+    rf_mapping_convergence,
+    spike_triggered_average,
+)
+from .targets import Unit, as_unit, linear_receptive_field
+from .tuning import (
+    PARAMETERS,
+    STATISTICS,
+    NakaRushtonFit,
+    TuningCurve,
+    fit_naka_rushton,
+    preferred_grating,
+    tuning_curve,
+)
+
+__all__ = [
+    "NOISES",
+    "PARAMETERS",
+    "RF_METHODS",
+    "STATISTICS",
+    "GaborFit",
+    "GaussianFit",
+    "HalfMaxRegion",
+    "NakaRushtonFit",
+    "RFEstimate",
+    "TuningCurve",
+    "Unit",
+    "as_unit",
+    "fit_gabor",
+    "fit_gaussian",
+    "fit_naka_rushton",
+    "gabor_likeness",
+    "half_max_region",
+    "linear_receptive_field",
+    "map_correlation",
+    "preferred_grating",
+    "rf_mapping_convergence",
+    "spike_triggered_average",
+    "tuning_curve",
+]
