@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from oracles import central_difference
 
 from cortex import (
     Gabor,
@@ -30,22 +31,6 @@ SMALL = VisualField(1.2, 1.2, pixels_per_degree=20)  # 24 x 24 px = 576 pixels
 
 def one_neuron(rf, field=FIELD):
     return (rf, Mosaic(field, [[0.0, 0.0]]))
-
-
-def central_difference(layers, x, site, eps=1e-6):
-    """d unit / d x per sample by central differences, running only each layer's forward."""
-
-    def unit(batch):
-        for layer in layers:
-            batch = layer.forward(batch)
-        return batch[(slice(None), *site)]
-
-    size = x[0].size
-    step = eps * np.eye(size).reshape(size, *x.shape[1:])
-    grad = np.empty(x.shape)
-    for n in range(len(x)):
-        grad[n] = ((unit(x[n] + step) - unit(x[n] - step)) / (2 * eps)).reshape(x.shape[1:])
-    return grad
 
 
 def headed_convnet():
