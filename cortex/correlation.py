@@ -559,9 +559,11 @@ def gather_patches(
 ) -> np.ndarray:
     """Patch matrix: one row per kernel weight, one column per (output site, image).
 
-    The one gatherer of cortex: populations' ``"centers"`` method, the
-    ConvNet's forward and backward passes and its pooling layers all read
-    their input patches through it.  The batch is the fastest-varying index of
+    The one gatherer of cortex: populations' ``"centers"`` method,
+    :class:`~cortex.nn.Conv2D`'s forward and backward passes and
+    :class:`~cortex.nn.LocallyConnected2D` (through :func:`im2col`) all read
+    their input patches through it (the pooling layers read strided views
+    of their input instead: they need no patch matrix).  The batch is the fastest-varying index of
     the columns: a kernel tap then reads whole runs of contiguous values.
 
     Parameters
