@@ -530,8 +530,10 @@ def _centers(x, weight, rows, cols, padding, chunk_bytes, keep) -> np.ndarray:
         out = np.empty((o, len(rows), n), dtype=x.dtype)
         per_site = c * kh * kw * n * x.itemsize
         step = max(1, (CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes) // per_site)
+        xt = _batch_innermost(x, padding)  # padded once, read by every chunk
+        windows = _windows(xt, (kh, kw))
         for s in range(0, len(rows), step):
-            patches = gather_patches(x, (kh, kw), rows[s : s + step], cols[s : s + step], padding)
+            patches = _gather(xt, (kh, kw), rows[s : s + step], cols[s : s + step], windows)
             out[:, s : s + step] = (w2 @ patches).reshape(o, -1, n)
         return out.transpose(2, 0, 1)
     ho, wo = len(rows), len(cols)
@@ -600,15 +602,43 @@ def gather_patches(
            [ 5., 14.],
            [ 6., 15.]])
     """
+    return _gather(_batch_innermost(x, padding, pad_value), kernel_shape, rows, cols)
+
+
+def _batch_innermost(
+    x: np.ndarray, padding: tuple[int, int], pad_value: float = 0.0
+) -> np.ndarray:
+    """A padded copy of ``x`` ``(N, C, H, W)`` in ``(C, H + 2 ph, W + 2 pw, N)`` layout."""
     n, c, h, w = x.shape
-    kh, kw = kernel_shape
     ph, pw = padding
-    xt = np.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # padded copy, batch innermost
+    xt = np.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
     if ph or pw:
         xt[...] = pad_value
     xt[:, ph : ph + h, pw : pw + w] = x.transpose(1, 2, 3, 0)
+    return xt
+
+
+def _windows(xt: np.ndarray, kernel_shape: tuple[int, int]) -> np.ndarray:
+    """A ``(C, kh, kw, H', W', N)`` view of every kernel window of a padded input (no copy)."""
+    return sliding_window_view(xt, kernel_shape, axis=(1, 2)).transpose(0, 4, 5, 1, 2, 3)
+
+
+def _gather(
+    xt: np.ndarray,
+    kernel_shape: tuple[int, int],
+    rows: range | np.ndarray,
+    cols: range | np.ndarray,
+    windows: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`gather_patches` from an input already padded by :func:`_batch_innermost`.
+
+    ``windows`` (sites only) is ``_windows(xt, kernel_shape)``, made once by a
+    caller that gathers many chunks of sites.
+    """
+    c, _, _, n = xt.shape
+    kh, kw = kernel_shape
     if isinstance(rows, range):
-        out = np.empty((c, kh, kw, len(rows), len(cols), n), dtype=x.dtype)
+        out = np.empty((c, kh, kw, len(rows), len(cols), n), dtype=xt.dtype)
         for a in range(kh):  # a loop over kernel taps, not pixels
             for b in range(kw):
                 out[:, a, b] = xt[
@@ -617,8 +647,9 @@ def gather_patches(
                     cols.start + b : cols.stop + b : cols.step,
                 ]
         return out.reshape(c * kh * kw, -1)
-    # (C, kh, kw, H', W', N) view of every window, then one gather of the sampled ones
-    windows = sliding_window_view(xt, (kh, kw), axis=(1, 2)).transpose(0, 4, 5, 1, 2, 3)
+    # a view of every window, then one gather of the sampled ones
+    if windows is None:
+        windows = _windows(xt, kernel_shape)
     return windows[:, :, :, rows, cols].reshape(c * kh * kw, -1)
 
 
