@@ -378,3 +378,38 @@ def test_column_layout_helpers_are_inverse_views_and_match_a_loop(rng):
     nchw = correlation.from_columns(values, 3, ho, wo)
     assert nchw.shape == (3, 4, ho, wo) and np.shares_memory(nchw, values)
     np.testing.assert_array_equal(correlation.to_columns(nchw), values)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    k=st.integers(1, 3),
+    n=st.integers(1, 4),
+    c=st.integers(1, 3),
+    tiles=st.integers(1, 4),
+    levels=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_max_pool_backward_is_the_same_in_every_memory_layout(k, n, c, tiles, levels, seed):
+    # few distinct values: many ties, which must go to the first tap in raster order
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, levels, (n, c, k * tiles, k * tiles)).astype(np.float32)
+    g = rng.standard_normal((n, c, tiles, tiles)).astype(np.float32)
+    batch_inner = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    g_inner = np.ascontiguousarray(g.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    pool = MaxPool2D(k)
+    out = pool.forward(x)
+    dx = pool.backward(g)  # (N, C, H, W) memory: the loop over taps
+    out_inner = pool.forward(batch_inner)
+    dx_inner = pool.backward(g_inner)  # (C, H, W, N) memory: the one-pass path
+    np.testing.assert_array_equal(out_inner, out)
+    np.testing.assert_array_equal(dx_inner, dx)
+    # oracle: each window's gradient goes to its first maximum
+    expected = np.zeros_like(x)
+    for i in range(tiles):
+        for j in range(tiles):
+            window = x[:, :, i * k : (i + 1) * k, j * k : (j + 1) * k].reshape(n, c, -1)
+            first = window.argmax(axis=2)
+            a, b = np.divmod(first, k)
+            nn, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
+            expected[nn, cc, i * k + a, j * k + b] = g[:, :, i, j]
+    np.testing.assert_array_equal(dx_inner, expected)

@@ -683,6 +683,9 @@ class MaxPool2D(_Pool2D):
         """Route each gradient to its window's maximum."""
         shape, arg = self._cache
         grad = _check_grad(grad, arg.shape, None)
+        tiled = _tiled_layout(shape, self.kernel_size, self.stride, self.padding, arg, grad)
+        if tiled is not None:
+            return tiled
         dx = self._grad_buffer(shape, grad.dtype)
         hit = np.empty_like(arg, dtype=bool)
         for t, view in enumerate(self._tap_views(dx, arg.shape)):  # taps, not pixels
@@ -692,6 +695,40 @@ class MaxPool2D(_Pool2D):
             else:
                 view += grad * hit
         return self._unpad(dx)
+
+
+def _tiled_layout(
+    shape: tuple[int, ...],
+    kernel_size: tuple[int, int],
+    stride: int,
+    padding: int,
+    arg: np.ndarray,
+    grad: np.ndarray,
+) -> np.ndarray | None:
+    """Max-pool backward in one vectorised pass when the windows tile the input.
+
+    With ``(C, H, W, N)`` memory (the layout the layers produce), an input
+    tiled by ``kh x kw`` windows is a ``(C, Ho, kh, Wo, kw, N)`` array, so the
+    gradient of every tap is written by one broadcast comparison of the
+    argmax with the tap index.  Returns None (the caller loops over taps)
+    when the windows do not tile the input or the layouts differ.
+    """
+    n, c, h, w = shape
+    (kh, kw), s = kernel_size, stride
+    ho, wo = arg.shape[2:]
+    if padding or kh != s or kw != s or h != ho * kh or w != wo * kw:
+        return None
+    arg_m, grad_m = arg.transpose(1, 2, 3, 0), grad.transpose(1, 2, 3, 0)
+    if not (arg_m.flags.c_contiguous and grad_m.flags.c_contiguous):
+        return None
+    dx = np.empty((c, h, w, n), dtype=grad.dtype)
+    taps = np.arange(kh * kw, dtype=arg.dtype).reshape(1, 1, kh, 1, kw, 1)
+    np.multiply(
+        grad_m[:, :, np.newaxis, :, np.newaxis],
+        arg_m[:, :, np.newaxis, :, np.newaxis] == taps,
+        out=dx.reshape(c, ho, kh, wo, kw, n),
+    )
+    return dx.transpose(3, 0, 1, 2)
 
 
 class AvgPool2D(_Pool2D):
