@@ -14,6 +14,7 @@ subpackages are loaded on first use, as scikit-image does:
 
 import importlib
 
+from ._validation import MemoryBudgetError, memory_budget, set_memory_budget
 from .correlation import METHODS, choose_method, correlate, correlate_sampled
 from .mosaic import LATTICES, Mosaic
 from .population import (
@@ -53,6 +54,7 @@ __all__ = [
     "Gabor",
     "Gaussian",
     "HalfSquare",
+    "MemoryBudgetError",
     "Mosaic",
     "NakaRushton",
     "Population",
@@ -70,9 +72,11 @@ __all__ = [
     "gabor_kernel",
     "gaussian_kernel",
     "linear_responses",
+    "memory_budget",
     "nn",
     "plotting",
     "responses",
+    "set_memory_budget",
     "stimuli",
 ]
 

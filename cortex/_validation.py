@@ -15,13 +15,20 @@ from collections.abc import Iterable
 import numpy as np
 
 __all__ = [
+    "MemoryBudgetError",
     "as_float_array",
     "as_rng",
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_integer",
+    "check_memory",
     "check_ndim",
     "check_positive",
+    "check_range",
+    "format_bytes",
+    "memory_budget",
+    "set_memory_budget",
     "parse_name_list",
     "parse_number",
 ]
@@ -408,3 +415,245 @@ def parse_name_list(
         if part not in out:
             out.append(part)
     return tuple(out)
+
+
+# -- ranges and flags -------------------------------------------------------------------
+def check_range(
+    value: object,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    unit: str = "",
+) -> float:
+    """Return ``value`` as a finite float inside ``[low, high]`` (ends open if asked).
+
+    For parameters whose extreme values would overflow or underflow the
+    computation: the message names the parameter, the valid range and its unit.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Argument name used in error messages.
+    low, high : float, optional
+        Bounds (None: unbounded on that side).
+    low_open, high_open : bool, optional
+        Exclude the bound itself.
+    unit : str, optional
+        Unit shown after the range (e.g. ``"deg"``).
+
+    Returns
+    -------
+    float
+        The validated value.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (booleans are rejected).
+    ValueError
+        If ``value`` is NaN, infinite or outside the range.
+
+    Examples
+    --------
+    >>> check_range(0.5, "sigma", 0.0, 1e4, low_open=True, unit="deg")
+    0.5
+    """
+    out = check_finite(value, name)
+    below = low is not None and (out < low or (low_open and out == low))
+    above = high is not None and (out > high or (high_open and out == high))
+    if below or above:
+        left = "-inf" if low is None else f"{low:g}"
+        right = "inf" if high is None else f"{high:g}"
+        bracket = ("(" if low_open or low is None else "[") + f"{left}, {right}"
+        bracket += ")" if high_open or high is None else "]"
+        suffix = f" {unit}" if unit else ""
+        raise ValueError(f"`{name}` must be in {bracket}{suffix}, got {out:g}")
+    return out
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is a bool (``numpy.bool_`` too); strings and numbers are refused.
+
+    Parameters
+    ----------
+    value : object
+        The flag.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    bool
+        ``value`` as a Python bool.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a bool (``"no"``, ``0`` and ``None`` are not flags).
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
+# -- memory budget ------------------------------------------------------------------------
+#: Environment variable that sets the memory budget (bytes, or a number with K/M/G/T).
+MEMORY_BUDGET_ENV = "CORTEX_MEMORY_BUDGET"
+#: Fraction of the available memory that the default budget allows.
+DEFAULT_BUDGET_FRACTION = 0.5
+_budget: int | None = None  # set by set_memory_budget
+
+
+class MemoryBudgetError(ValueError, MemoryError):
+    """A request whose estimated memory exceeds the budget (refused before allocating).
+
+    Both a :class:`ValueError` (the requested size is the problem) and a
+    :class:`MemoryError` (what it would have become).
+    """
+
+
+def _parse_bytes(text: str, name: str) -> int:
+    units = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    number, suffix = (raw[:-1], raw[-1]) if raw and raw[-1] in units else (raw, "")
+    try:
+        value = float(number) * units[suffix]
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 1:
+        raise ValueError(
+            f"`{name}` must be a number of bytes >= 1, optionally with K, M, G or T, "
+            f"got {text!r}"
+        )
+    return int(value)
+
+
+def _available_memory() -> int:
+    """Bytes the machine can still allocate (``MemAvailable``), or total RAM, or 4 GiB."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return 4 * 2**30
+
+
+def memory_budget() -> int:
+    """The largest allocation, in bytes, that one cortex operation may make.
+
+    Operations whose memory grows with a user-chosen size (kernels, mosaics,
+    stimulus sets, layers, sparse matrices, sweeps) estimate their bytes first
+    and either stream in chunks or refuse requests over this budget with a
+    :class:`MemoryBudgetError` that states the estimate and the budget.
+
+    Returns
+    -------
+    int
+        The budget: the value given to :func:`set_memory_budget`, else the
+        environment variable ``CORTEX_MEMORY_BUDGET`` (bytes, or e.g.
+        ``"2G"``), else half the memory available now.
+
+    Raises
+    ------
+    ValueError
+        If ``CORTEX_MEMORY_BUDGET`` is set to something that is not a size.
+
+    Examples
+    --------
+    >>> import cortex
+    >>> cortex.set_memory_budget("512M")
+    >>> cortex.memory_budget()
+    536870912
+    >>> cortex.set_memory_budget(None)  # back to the default
+    """
+    if _budget is not None:
+        return _budget
+    import os
+
+    text = os.environ.get(MEMORY_BUDGET_ENV)
+    if text:
+        return _parse_bytes(text, MEMORY_BUDGET_ENV)
+    return max(1, int(DEFAULT_BUDGET_FRACTION * _available_memory()))
+
+
+def set_memory_budget(n_bytes: int | str | None) -> None:
+    """Set the memory budget of :func:`memory_budget` for this process.
+
+    Parameters
+    ----------
+    n_bytes : int, str or None
+        Bytes (an int >= 1, or a string such as ``"2G"``, ``"512M"``); None
+        returns to the default (the environment variable, else half the
+        available memory).
+
+    Raises
+    ------
+    TypeError
+        If ``n_bytes`` is neither an int, a string nor None.
+    ValueError
+        If it is not a size >= 1 byte.
+    """
+    global _budget
+    if n_bytes is None:
+        _budget = None
+    elif isinstance(n_bytes, str):
+        _budget = _parse_bytes(n_bytes, "n_bytes")
+    else:
+        _budget = check_integer(n_bytes, "n_bytes", minimum=1)
+
+
+def format_bytes(n_bytes: float) -> str:
+    """``1536`` -> ``"1.5 KiB"``: a size for messages."""
+    value = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024 or unit == "PiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.3g} {unit}"
+        value /= 1024
+    return f"{value:.3g} PiB"  # pragma: no cover
+
+
+def check_memory(n_bytes: float, what: str) -> int:
+    """Refuse an allocation estimated at ``n_bytes`` if it exceeds the budget.
+
+    Call it *before* allocating, with the estimate of what the operation
+    would hold at once.
+
+    Parameters
+    ----------
+    n_bytes : float
+        The estimate (may be a float: huge requests overflow no integer).
+    what : str
+        What would be allocated, for the message (e.g. ``"the kernel of
+        Gaussian(sigma=1e6) at 16 px/deg (12000000x12000000 px)"``).
+
+    Returns
+    -------
+    int
+        ``n_bytes`` as an int, when within the budget.
+
+    Raises
+    ------
+    MemoryBudgetError
+        If ``n_bytes`` exceeds :func:`memory_budget`; the message gives the
+        estimate, the budget and how to change it.
+    """
+    budget = memory_budget()
+    if not n_bytes <= budget:  # NaN estimates are refused too
+        raise MemoryBudgetError(
+            f"{what} would need {format_bytes(n_bytes)}, over the memory budget of "
+            f"{format_bytes(budget)}; ask for less, or raise the budget with "
+            f"cortex.set_memory_budget(...) or the environment variable {MEMORY_BUDGET_ENV}"
+        )
+    return int(n_bytes)

@@ -130,3 +130,88 @@ def test_parse_name_list():
         parse_name_list("a,,b", "p", choices)
     with pytest.raises(TypeError, match="`p` must be a string"):
         parse_name_list(["a"], "p", choices)
+
+
+# -- ranges, flags and the memory budget ------------------------------------------------
+from cortex._validation import (  # noqa: E402
+    MemoryBudgetError,
+    check_bool,
+    check_memory,
+    check_range,
+    format_bytes,
+    memory_budget,
+    set_memory_budget,
+)
+
+
+@pytest.fixture
+def budget():
+    """Restore the process's budget after a test that sets it."""
+    yield
+    set_memory_budget(None)
+
+
+def test_check_range_names_the_parameter_range_and_unit():
+    assert check_range(2.0, "sigma", 0.0, 10.0, low_open=True) == 2.0
+    with pytest.raises(ValueError, match=r"`sigma` must be in \(0, 1e\+06\] deg, got 1e\+200"):
+        check_range(1e200, "sigma", 0.0, 1e6, low_open=True, unit="deg")
+    with pytest.raises(ValueError, match=r"`sigma` must be in \(0, 1e\+06\] deg, got 0"):
+        check_range(0.0, "sigma", 0.0, 1e6, low_open=True, unit="deg")
+    with pytest.raises(ValueError, match=r"`x` must be in \(-inf, 3\), got 3"):
+        check_range(3, "x", None, 3, high_open=True)
+    with pytest.raises(TypeError, match="`x` must be a real number"):
+        check_range(True, "x", 0, 1)
+    with pytest.raises(ValueError, match="`x` must be finite"):
+        check_range(float("nan"), "x", 0, 1)
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True)])
+def test_check_bool_accepts_bools(value):
+    assert check_bool(value, "bias") is bool(value)
+
+
+@pytest.mark.parametrize("value", ["no", 0, 1, None, 1.0, "True"])
+def test_check_bool_refuses_everything_else(value):
+    with pytest.raises(TypeError, match="`bias` must be True or False"):
+        check_bool(value, "bias")
+
+
+def test_memory_budget_from_setter_environment_and_default(budget, monkeypatch):
+    monkeypatch.delenv("CORTEX_MEMORY_BUDGET", raising=False)
+    default = memory_budget()
+    assert default >= 1
+    monkeypatch.setenv("CORTEX_MEMORY_BUDGET", "3M")
+    assert memory_budget() == 3 * 2**20
+    monkeypatch.setenv("CORTEX_MEMORY_BUDGET", "1.5GiB")
+    assert memory_budget() == int(1.5 * 2**30)
+    set_memory_budget(1000)  # the setter wins over the environment
+    assert memory_budget() == 1000
+    set_memory_budget("2k")
+    assert memory_budget() == 2048
+    set_memory_budget(None)
+    assert memory_budget() == int(1.5 * 2**30)
+    monkeypatch.setenv("CORTEX_MEMORY_BUDGET", "lots")
+    with pytest.raises(ValueError, match="`CORTEX_MEMORY_BUDGET` must be a number of bytes"):
+        memory_budget()
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(0, ValueError), (-5, ValueError), ("0.1", ValueError), ("x", ValueError), (1.5, TypeError)],
+)
+def test_set_memory_budget_refuses_non_sizes(budget, value, error):
+    with pytest.raises(error, match="`n_bytes`"):
+        set_memory_budget(value)
+
+
+def test_check_memory_refuses_over_the_budget_before_allocating(budget):
+    set_memory_budget("1M")
+    assert check_memory(2**20, "a small array") == 2**20
+    with pytest.raises(MemoryBudgetError, match=r"the thing would need 1.5 GiB, over the memory "
+                       r"budget of 1 MiB; .*cortex.set_memory_budget"):
+        check_memory(1.5 * 2**30, "the thing")
+    with pytest.raises(MemoryError):  # a MemoryBudgetError is a MemoryError and a ValueError
+        check_memory(float("inf"), "an infinite thing")
+    with pytest.raises(ValueError):
+        check_memory(float("nan"), "a NaN estimate")
+    assert format_bytes(1536) == "1.5 KiB" and format_bytes(12) == "12 B"
