@@ -29,7 +29,7 @@ from .receptive_field import (
     unit_gradient,
     unit_tiling,
 )
-from .training import History, evaluate, fit, predict, train_step
+from .training import DivergenceWarning, History, evaluate, fit, predict, train_step
 
 __all__ = [
     "SGD",
@@ -37,6 +37,7 @@ __all__ = [
     "AvgPool2D",
     "Conv2D",
     "Dense",
+    "DivergenceWarning",
     "Dropout",
     "Flatten",
     "History",

@@ -14,7 +14,16 @@ from .losses import check_labels, mse, softmax_cross_entropy
 from .network import Sequential
 from .optim import Optimizer
 
-__all__ = ["History", "evaluate", "fit", "predict", "train_step"]
+__all__ = ["DivergenceWarning", "History", "evaluate", "fit", "predict", "train_step"]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training diverges: the loss grew far above its starting value (learning rate too high?).
+
+    A non-finite loss is an error (:class:`FloatingPointError`); a finite loss
+    that explodes is warned about once per call of :func:`fit`, with this
+    category, so scripts and the command line can treat it as a failure.
+    """
 
 _LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}
 
