@@ -1,10 +1,24 @@
+import tracemalloc
+
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cortex import Gabor, Mosaic, Population, VisualField, linear_responses
+import cortex
+import cortex.nn.layers as layers_module
+from cortex import (
+    Gabor,
+    Gaussian,
+    MemoryBudgetError,
+    Mosaic,
+    Population,
+    VisualField,
+    linear_responses,
+)
 from cortex.nn import (
+    SGD,
+    Adam,
     AvgPool2D,
     Conv2D,
     Dense,
@@ -413,3 +427,359 @@ def test_max_pool_backward_is_the_same_in_every_memory_layout(k, n, c, tiles, le
             nn, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
             expected[nn, cc, i * k + a, j * k + b] = g[:, :, i, j]
     np.testing.assert_array_equal(dx_inner, expected)
+
+
+# -- issue 11: types, budget, non-finite input, state -------------------------------------
+@pytest.fixture
+def budget():
+    """Set the memory budget for one test; the default is restored afterwards."""
+    yield cortex.set_memory_budget
+    cortex.set_memory_budget(None)
+
+
+_not_numbers = [None, "3", b"3", [1, "a"], {}, object(), 1 + 2j, True, False, np.bool_(True)]
+_bad = {
+    # kind: (bad values, values that are only bad because they are huge: the memory budget)
+    "size": (_not_numbers + [2.5, np.nan, np.inf, -1, 0, -(10**30)], [10**7, 10**30]),
+    "size0": (_not_numbers + [2.5, np.nan, -1, -(10**30)], []),
+    "stride": (_not_numbers + [2.5, np.nan, np.inf, -1, 0, -(10**30)], []),
+    "optional_size": ([s for s in _not_numbers if s is not None] + [2.5, -1, 0], []),
+    "pair": (_not_numbers + [(1, 2, 3), [0, 3], (3, "3"), (True, 3), (3, 2.0), ()], [(3, 10**9)]),
+    "flag": ([None, "no", "yes", 0, 1, 1.0, [True], np.float64(1)], []),
+    "dtype": ([None, "int8", "float16", "abc", 3, True, 1.5, np.int32, complex], []),
+    "method": ([None, "winograd", 3, True, ["fft"]], []),
+    "seed": ([-1, 2.5, "x", True, [1], np.nan], []),
+    "prob": ([-0.1, 1.0, 1.5, np.nan, np.inf, True, "0.5", None, [0.5]], []),
+    "positive": ([0, -1.0, np.nan, np.inf, -np.inf, True, "0.1", None, 1j], []),
+    "nonneg": ([-1e-9, -1, np.nan, np.inf, True, "0", None], []),
+    "betas": ([(0.9,), (1.0, 0.999), (0.9, -0.1), 0.9, "ab", (True, 0.9), (np.nan, 0.9), None], []),
+}
+_constructors = {
+    "Conv2D": (
+        Conv2D,
+        {"in_channels": 2, "out_channels": 3, "kernel_size": 3},
+        {
+            "in_channels": "size",
+            "out_channels": "size",
+            "kernel_size": "pair",
+            "stride": "stride",
+            "padding": "size0",
+            "bias": "flag",
+            "dtype": "dtype",
+            "method": "method",
+            "seed": "seed",
+        },
+    ),
+    "LocallyConnected2D": (
+        LocallyConnected2D,
+        {"in_channels": 2, "out_channels": 3, "input_size": (6, 6), "kernel_size": 3},
+        {
+            "in_channels": "size",
+            "out_channels": "size",
+            "input_size": "pair",
+            "kernel_size": "pair",
+            "stride": "stride",
+            "padding": "size0",
+            "bias": "flag",
+            "dtype": "dtype",
+            "seed": "seed",
+        },
+    ),
+    "Dense": (
+        Dense,
+        {"in_features": 3, "out_features": 2},
+        {
+            "in_features": "size",
+            "out_features": "size",
+            "bias": "flag",
+            "dtype": "dtype",
+            "seed": "seed",
+        },
+    ),
+    "MaxPool2D": (
+        MaxPool2D,
+        {"kernel_size": 2},
+        {"kernel_size": "pair", "stride": "optional_size", "padding": "size0"},
+    ),
+    "AvgPool2D": (
+        AvgPool2D,
+        {"kernel_size": 2},
+        {"kernel_size": "pair", "stride": "optional_size", "padding": "size0"},
+    ),
+    "Dropout": (Dropout, {}, {"p": "prob", "seed": "seed"}),
+    "SGD": (
+        SGD,
+        {},
+        {"lr": "positive", "momentum": "prob", "weight_decay": "nonneg", "nesterov": "flag"},
+    ),
+    "Adam": (
+        Adam,
+        {},
+        {"lr": "positive", "eps": "positive", "weight_decay": "nonneg", "betas": "betas"},
+    ),
+    "from_receptive_fields": (
+        lambda **kw: Conv2D.from_receptive_fields(**kw),
+        {"rfs": Gaussian(0.2), "pixels_per_degree": 10.0},
+        {
+            "kernel_size": "optional_size",
+            "trainable": "flag",
+            "normalize": "flag",
+            "stride": "stride",
+            "dtype": "dtype",
+            "method": "method",
+        },
+    ),
+}
+_cases = [
+    (name, arg, value)
+    for name, (_, _, args) in _constructors.items()
+    for arg, kind in args.items()
+    # huge sizes are refused by the memory budget; a pooling layer allocates nothing for them
+    for value in _bad[kind][0] + ([] if name.endswith("Pool2D") else _bad[kind][1])
+]
+
+
+@pytest.mark.parametrize(("name", "arg", "value"), _cases, ids=repr)
+def test_every_bad_constructor_argument_is_refused_naming_it(name, arg, value, budget):
+    make, required, _ = _constructors[name]
+    budget("64M")  # huge sizes: refused by the budget, before allocating
+    with pytest.raises((TypeError, ValueError)) as info:
+        make(**{**required, arg: value})
+    message = str(info.value)
+    assert f"`{arg}`" in message or f"{arg}=" in message, message
+    if isinstance(info.value, MemoryBudgetError):
+        assert "over the memory budget of 64 MiB" in message
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(sorted(_constructors)),
+    data=st.data(),
+)
+def test_random_bad_arguments_are_refused_naming_them(name, data, budget):
+    make, required, args = _constructors[name]
+    arg = data.draw(st.sampled_from(sorted(args)))
+    kind = args[arg]
+    integral = kind in ("size", "size0", "stride", "optional_size", "pair", "seed")
+    value = data.draw(
+        st.sampled_from(_bad[kind][0])
+        # strings: none is a valid value, except the names of the accepted choices
+        | st.text(max_size=3).filter(lambda t: t not in ("fft", "f4", "f8", "f", "d"))
+        | st.lists(st.integers(-3, 3), min_size=3, max_size=4)
+        | (st.integers(max_value=-1) if integral else st.nothing())
+        | (st.floats().filter(lambda v: not float(v).is_integer()) if integral else st.nothing())
+        | (st.floats().filter(lambda v: not 0 <= v < 1) if kind == "prob" else st.nothing())
+        | (st.floats(max_value=0) if kind == "positive" else st.nothing())
+    )
+    budget("64M")
+    with pytest.raises((TypeError, ValueError)) as info:
+        make(**{**required, arg: value})
+    assert f"`{arg}`" in str(info.value) or f"{arg}=" in str(info.value)
+
+
+def test_issue_examples_of_wrong_types():
+    with pytest.raises(TypeError, match="`bias` must be True or False, got 'no'"):
+        Conv2D(1, 1, 3, bias="no")
+    with pytest.raises(TypeError, match="`dtype` must be 'float32' or 'float64'.*got None"):
+        Dense(3, 2, dtype=None)
+    with pytest.raises(TypeError, match="`layers` must be an iterable .* got None"):
+        Sequential(None)
+    with pytest.raises(TypeError, match="`layers` must be an iterable"):
+        Sequential(ReLU())
+    with pytest.raises(TypeError, match="`layers` must be an iterable"):
+        Sequential("relu")
+    for layer in (ReLU(), Flatten(), Dropout(0.5), Conv2D(1, 1, 1), Dense(1, 1), MaxPool2D(1)):
+        with pytest.raises(TypeError, match="`x` must (hold real numbers|be an array)"):
+            layer.forward("abc")
+        with pytest.raises(TypeError, match="`x` must (hold real numbers|be an array)"):
+            layer.forward([[1.0], [1.0, 2.0]])  # ragged
+    with pytest.raises(ValueError, match="`x` must be a non-empty batch"):
+        ReLU().forward(np.float64(3.0))
+    # float and numpy names of the two dtypes are accepted
+    assert Dense(2, 2, dtype=np.float64).dtype == Dense(2, 2, dtype="f8").dtype == "float64"
+
+
+def test_budget_refuses_huge_layers_before_allocating():
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryBudgetError, match=r"Dense\(in_features=1000000, out_f"):
+            Dense(10**6, 10**6)
+        with pytest.raises(MemoryBudgetError, match=r"kernel_size=\(100000, 100000\)"):
+            Conv2D(1, 1, 10**5)
+        with pytest.raises(MemoryBudgetError, match=r"LocallyConnected2D\(.*input_size=\("):
+            LocallyConnected2D(3, 64, (4000, 4000), 5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 2**20
+
+
+def test_budget_knob_sets_the_largest_layer(budget):
+    budget("1M")
+    Dense(100, 100)  # 40 kB of weights
+    with pytest.raises(MemoryBudgetError, match=r"would need .* over the memory budget of 1 MiB"):
+        Dense(1000, 1000)
+    with pytest.raises(ValueError):  # a MemoryBudgetError is a ValueError too
+        Conv2D(64, 64, 11)
+    budget(None)
+    Dense(1000, 1000)
+
+
+def test_locally_connected_forward_checks_its_patch_matrix_against_the_budget(budget):
+    layer = LocallyConnected2D(1, 1, (32, 32), 9, padding=4)
+    budget("1M")
+    with pytest.raises(MemoryBudgetError, match="patch matrix of LocallyConnected2D.forward"):
+        layer.forward(np.zeros((64, 1, 32, 32)))
+    assert layer.forward(np.zeros((1, 1, 32, 32))).shape == (1, 1, 32, 32)
+
+
+_forward_layers = [
+    lambda: Conv2D(2, 3, 3, padding=1, dtype="float64"),
+    lambda: Conv2D(2, 3, 3, padding=1, method="fft"),
+    lambda: LocallyConnected2D(2, 3, (6, 6), 3, dtype="float64"),
+    lambda: MaxPool2D(2),
+    lambda: AvgPool2D(3, stride=1, padding=1),
+]
+
+
+@pytest.mark.parametrize("make", _forward_layers)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_are_refused_naming_x(make, bad):
+    x = np.ones((2, 2, 6, 6))
+    x[1, 0, 2, 3] = bad
+    layer = make()
+    with pytest.raises(ValueError, match=r"`x` must be finite, got 1 NaN or infinite value"):
+        layer.forward(x)
+    with np.errstate(invalid="ignore"):
+        out = layer.forward(x, check_finite=False)  # as scipy: the check can be skipped
+    if not isinstance(layer, MaxPool2D):  # a max over a window with -inf can be finite
+        assert not np.all(np.isfinite(out))
+    dense = Dense(3, 2)
+    with pytest.raises(ValueError, match="`x` must be finite"):
+        dense.forward(np.array([[1.0, bad, 0.0]]))
+
+
+def test_networks_check_their_input_once(monkeypatch):
+    x = np.ones((1, 1, 6, 6))
+    x[0, 0, 0, 0] = np.nan
+    for model in (
+        Sequential([Conv2D(1, 2, 3), ReLU(), Flatten(), Dense(32, 2)]),
+        Sequential([ReLU(), Conv2D(1, 2, 3)]),  # a first layer without the check
+    ):
+        with pytest.raises(ValueError, match="`x` must be finite"):
+            model.forward(x)
+    seen = []
+    original = layers_module._refuse_non_finite
+
+    def spy(array, name, dtype=None):
+        seen.append(array.shape)
+        return original(array, name, dtype)
+
+    monkeypatch.setattr(layers_module, "_refuse_non_finite", spy)
+    Sequential([Conv2D(1, 2, 3), ReLU(), MaxPool2D(2), Flatten(), Dense(8, 2)]).forward(
+        np.ones((1, 1, 6, 6))
+    )
+    assert seen == [(1, 1, 6, 6)]  # the input only, not the activations
+
+
+def test_values_beyond_float32_are_refused_by_float32_layers():
+    with pytest.raises(ValueError, match=r"`x` holds values up to 1e\+300 .* float32 range"):
+        Conv2D(1, 1, 3).forward(np.full((1, 1, 5, 5), 1e300))
+    Conv2D(1, 1, 3, dtype="float64").forward(np.full((1, 1, 5, 5), 1e300))
+
+
+@given(
+    make=st.sampled_from(
+        [
+            lambda: Conv2D(2, 2, 3, padding=1, dtype="float64", seed=0),
+            lambda: Conv2D(2, 2, 3, padding=1, dtype="float64", seed=0, method="fft"),
+            lambda: Conv2D(2, 2, 3, seed=0),
+            lambda: LocallyConnected2D(2, 2, (5, 5), 3, dtype="float64", seed=0),
+            lambda: MaxPool2D(2, stride=1),
+            lambda: AvgPool2D(3, stride=1, padding=1),
+        ]
+    ),
+    scale=st.sampled_from([1.0, 1e30, 1e150, 1e300, 1.7e308]),
+    seed=st.integers(0, 2**16),
+)
+def test_finite_inputs_give_finite_outputs_or_a_clear_error(make, scale, seed):
+    layer = make()
+    x = np.random.default_rng(seed).uniform(-1, 1, (2, 2, 5, 5)) * scale
+    dtype = getattr(layer, "dtype", "float64")
+    if dtype == "float32":
+        x = np.clip(x, -3e38, 3e38).astype(np.float32)
+    try:
+        out = layer.forward(x)
+    except ValueError as exc:  # too large for the layer: said so, naming `x`
+        assert "`x`" in str(exc) and scale >= 1e150
+    else:
+        assert np.all(np.isfinite(out))
+
+
+@given(
+    values=st.lists(
+        st.floats(-1.7e308, 1.7e308, allow_nan=False, allow_infinity=False),
+        min_size=4,
+        max_size=4,
+    ),
+    seed=st.integers(0, 99),
+)
+def test_dense_and_pooling_give_finite_outputs_for_extreme_inputs(values, seed):
+    x = np.array(values).reshape(1, 1, 2, 2)
+    np.testing.assert_array_equal(MaxPool2D(2).forward(x)[0, 0, 0, 0], max(values))
+    mean = AvgPool2D(2).forward(x)[0, 0, 0, 0]
+    assert np.isfinite(mean)
+    np.testing.assert_allclose(mean, np.mean(np.array(values) / 4) * 4, rtol=1e-12, atol=1e-300)
+    try:
+        out = Dense(4, 3, dtype="float64", seed=seed).forward(x.reshape(1, 4))
+    except ValueError as exc:
+        assert "the layer's output overflows float64" in str(exc)
+    else:
+        assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        Conv2D(1, 1, 1),
+        LocallyConnected2D(1, 1, (2, 2), 1),
+        Dense(1, 1),
+        ReLU(),
+        Flatten(),
+        Dropout(0.5),
+        MaxPool2D(1),
+        AvgPool2D(1),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_backward_before_forward_says_so_for_every_layer(layer):
+    name = type(layer).__name__
+    with pytest.raises(RuntimeError, match=rf"{name}.backward called before forward"):
+        layer.backward(np.zeros((1, 1, 2, 2)))
+    x = np.ones((1, 1, 2, 2)) if name != "Dense" else np.ones((1, 1))
+    out = layer.forward(x)
+    assert layer.backward(np.ones_like(out)).shape == x.shape  # and after forward, it works
+    if name == "Dropout":  # evaluation mode: the identity, still checked
+        layer.training = False
+        layer.forward(x)
+        with pytest.raises(ValueError, match="`grad` must have the output's shape"):
+            layer.backward(np.ones((2, 2)))
+
+
+def test_an_optimiser_refuses_a_model_of_other_shapes():
+    for opt in (Adam(0.01), SGD(0.1, momentum=0.9)):
+        first = Sequential([Dense(3, 2, seed=0)])
+        first[0].grads["weight"][...] = 1.0
+        opt.step(first)
+        other = Sequential([Dense(4, 2, seed=1), ReLU()])
+        before = {k: v.copy() for k, v in other.state().items()}
+        with pytest.raises(
+            ValueError,
+            match=r"parameter 0.weight has shape \(2, 4\), but the optimiser's state .* has "
+            r"shape \(2, 3\).*new optimiser",
+        ):
+            opt.step(other)
+        for key, value in other.state().items():  # nothing was updated
+            np.testing.assert_array_equal(value, before[key])
+        opt.step(Sequential([Dense(3, 2, seed=2)]))  # same shapes: fine (as torch)
+    SGD(0.1).step(Sequential([Dense(4, 2)]))  # no state, nothing to refuse

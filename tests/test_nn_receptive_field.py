@@ -1,10 +1,13 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import central_difference
 
-from cortex import VisualField
+import cortex.correlation as correlation
+from cortex import MemoryBudgetError, VisualField
 from cortex.nn import (
     AvgPool2D,
     Conv2D,
@@ -387,3 +390,86 @@ def test_unit_gradient_bad_input():
         unit_gradient([net[0]], 0, 0, input_shape=8)
     with pytest.raises(ValueError, match=r"`x` must have shape \(N, 1, 9, 9\)"):
         effective_receptive_field(net, (1, 9, 9), x=np.zeros((2, 1, 8, 8)))
+
+
+# -- issue 11: streamed ERF samples, the memory budget, bad inputs --------------------------
+def _erf_net(dtype="float64"):
+    return Sequential(
+        [
+            Conv2D(1, 3, 3, padding=1, seed=0, dtype=dtype),
+            ReLU(),
+            MaxPool2D(2),
+            Conv2D(3, 2, 3, seed=1, dtype=dtype),
+        ]
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_erf_streams_its_samples_and_gives_the_one_chunk_mean(monkeypatch, dtype, rng):
+    net = _erf_net(dtype)
+    whole = effective_receptive_field(net, (1, 12, 12), n_samples=40, seed=3)
+    x = rng.standard_normal((40, 1, 12, 12))
+    whole_x = effective_receptive_field(net, (1, 12, 12), x=x)
+    monkeypatch.setitem(correlation.CHUNK_BYTES, "keep", 30_000)  # a few samples a chunk
+    chunked = effective_receptive_field(net, (1, 12, 12), n_samples=40, seed=3)
+    chunked_x = effective_receptive_field(net, (1, 12, 12), x=x)
+    assert chunked.dtype == whole.dtype == np.dtype(dtype)
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(chunked, whole, rtol=rtol, atol=rtol * np.abs(whole).max())
+    np.testing.assert_allclose(chunked_x, whole_x, rtol=rtol, atol=rtol * np.abs(whole).max())
+    monkeypatch.setitem(correlation.CHUNK_BYTES, "keep", 1)  # one sample a chunk
+    single = effective_receptive_field(net, (1, 12, 12), n_samples=40, seed=3)
+    np.testing.assert_allclose(single, whole, rtol=rtol, atol=rtol * np.abs(whole).max())
+
+
+def test_erf_memory_does_not_grow_with_the_number_of_samples(monkeypatch):
+    net = _erf_net()
+    monkeypatch.setitem(correlation.CHUNK_BYTES, "keep", 256 * 2**10)
+    peaks = []
+    for n_samples in (200, 4000):  # 4000 samples of noise alone: 4.6 MB
+        tracemalloc.start()
+        try:
+            effective_receptive_field(net, (1, 12, 12), n_samples=n_samples)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 1.5 * peaks[0] + 2**18
+    assert peaks[1] < 2 * 2**20
+
+
+def test_huge_inputs_are_refused_by_the_budget_before_allocating():
+    net = Sequential([Conv2D(1, 1, 3)])
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryBudgetError, match=r"effective_receptive_field: one sample"):
+            effective_receptive_field(net, (1, 10**5, 10**5))
+        with pytest.raises(MemoryBudgetError, match=r"unit_gradient on a blank image"):
+            unit_gradient(net, 0, 0, input_shape=(1, 10**5, 10**5))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+def test_erf_and_unit_gradient_bad_values():
+    net = Sequential([Conv2D(1, 2, 3, padding=1)])
+    with pytest.raises(TypeError, match="`n_samples` must be an integer, got True"):
+        effective_receptive_field(net, (1, 8, 8), n_samples=True)
+    with pytest.raises(ValueError, match="`n_samples` must be >= 1, got 0"):
+        effective_receptive_field(net, (1, 8, 8), n_samples=0)
+    with pytest.raises(TypeError, match="`seed` must be an integer"):
+        effective_receptive_field(net, (1, 8, 8), seed="a")
+    with pytest.raises(ValueError, match="`seed` must be >= 0"):
+        effective_receptive_field(net, (1, 8, 8), seed=-1)
+    x = np.zeros((2, 1, 8, 8))
+    x[1, 0, 3, 3] = np.nan
+    with pytest.raises(ValueError, match="`x` must be finite, got 1 NaN"):
+        effective_receptive_field(net, (1, 8, 8), x=x)
+    with pytest.raises(ValueError, match="`x` must be finite, got 1 NaN"):
+        unit_gradient(Sequential([ReLU(), net[0]]), 1, 0, x=x)
+    with pytest.raises(ValueError, match="`x` must be a non-empty batch"):
+        effective_receptive_field(net, (1, 8, 8), x=np.zeros((0, 1, 8, 8)))
+    with pytest.raises(TypeError, match="`x` must hold real numbers"):
+        effective_receptive_field(net, (1, 8, 8), x=np.full((1, 1, 8, 8), "a"))
+    with pytest.raises(TypeError, match="`input_size` must be an integer"):
+        effective_receptive_field(net, (1, True, 8))

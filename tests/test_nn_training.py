@@ -1,7 +1,8 @@
-import os
-
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from cortex.datasets import load_digits, load_mnist_5k, orientation_discrimination, train_test_split
 from cortex.nn import (
@@ -9,6 +10,7 @@ from cortex.nn import (
     Adam,
     Conv2D,
     Dense,
+    DivergenceWarning,
     Dropout,
     Flatten,
     MaxPool2D,
@@ -16,11 +18,9 @@ from cortex.nn import (
     Sequential,
     evaluate,
     fit,
-    load_model,
-    load_weights,
     mse,
     predict,
-    save_model,
+    softmax,
     softmax_cross_entropy,
     train_step,
 )
@@ -188,7 +188,10 @@ def test_nan_stops_training_before_the_weights_break(task):
     with np.errstate(all="ignore"):
         with pytest.raises(
             FloatingPointError,
-            match=r"epoch 1, batch \d+: the (loss|gradient of \S+) became NaN or infinite",
+            match=(
+                r"epoch 1, batch \d+: the (cross_entropy loss|gradient of \S+) became NaN or "
+                r"infinite.*lower the learning rate \(lr=1e\+150\)"
+            ),
         ):
             fit(
                 model,
@@ -230,38 +233,136 @@ def test_bad_training_arguments(task):
         SGD(0.1, momentum=1.0)
 
 
-# -- save / load ------------------------------------------------------------------------
-def test_save_load_round_trip(tmp_path, task):
-    x, _ = task
-    model = small_net(seed=4)
-    model[0].trainable = False
-    path = save_model(model, tmp_path / "net")
-    assert path.name == "net.npz"
-    assert os.listdir(tmp_path) == ["net.npz"]  # no temporary file left behind
-    with np.load(path, allow_pickle=False) as data:  # readable without pickle
-        assert "__architecture__" in data.files
-    loaded = load_model(path)
-    np.testing.assert_array_equal(predict(loaded, x), predict(model.eval(), x))
-    assert not loaded[0].trainable
-    other = small_net(seed=9)
-    load_weights(other, path)
-    np.testing.assert_array_equal(other[0].params["weight"], model[0].params["weight"])
+# -- issue 11: divergence, non-finite losses, extreme logits -------------------------------
+def test_sgd_with_a_huge_learning_rate_warns_once_then_stops_clearly(task):
+    x, y = task
+    model = small_net()
+    with pytest.warns(DivergenceWarning) as record:
+        with pytest.raises(
+            FloatingPointError,
+            match=r"epoch 1, batch \d+: the cross_entropy loss became NaN or infinite.*"
+            r"lower the learning rate \(lr=1e\+06\)",
+        ):
+            fit(model, x, y, epochs=3, batch_size=8, optimizer=SGD(1e6), seed=0, progress=False)
+    assert len(record) == 1  # once per fit call
+    message = str(record[0].message)
+    assert "training diverges: the cross_entropy loss reached" in message
+    assert "epoch 1, batch" in message and "lower the learning rate (lr=1e+06)" in message
+    assert record[0].filename == __file__  # points at the caller of fit
+    assert all(np.all(np.isfinite(v)) for v in model.state().values())
 
 
-def test_load_rejects_bad_files(tmp_path):
-    path = save_model(small_net(), tmp_path / "net.npz")
-    data = path.read_bytes()
-    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="truncated or corrupt"):
-        load_model(tmp_path / "cut.npz")
-    np.savez(tmp_path / "plain.npz", a=np.zeros(3))
-    with pytest.raises(ValueError, match="not a cortex model file"):
-        load_model(tmp_path / "plain.npz")
-    different = Sequential([Flatten(), Dense(16 * 16, 2)])
-    with pytest.raises(ValueError, match="different architecture"):
-        load_weights(different, path)
-    with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "missing.npz")
+def test_adam_with_a_huge_learning_rate_does_not_end_silently(task):
+    x, y = task
+    with pytest.warns(DivergenceWarning, match="over 1000 times the first batch's") as record:
+        history = fit(
+            small_net(), x, y, epochs=3, batch_size=8, optimizer=Adam(1e6), seed=0, progress=False
+        )
+    assert len(record) == 1
+    assert max(history.loss) > 1e3  # the loss the warning was about
+
+
+def test_a_sane_run_does_not_warn(task):
+    x, y = task
+    # the project's pytest configuration turns any warning into an error
+    fit(small_net(), x, y, epochs=2, batch_size=8, optimizer=SGD(0.05), seed=0, progress=False)
+
+
+def test_a_non_finite_loss_in_train_step_names_the_loss_and_the_learning_rate(task):
+    x, y = task
+    model = Sequential([Flatten(), Dense(256, 2, dtype="float64", seed=0)])
+    model[1].params["weight"][...] = 1e308  # the logits overflow
+    with pytest.raises(
+        FloatingPointError,
+        match=r"the cross_entropy loss became NaN or infinite \(\d+ of the network's outputs"
+        r".*lower the learning rate \(lr=0.1\)",
+    ):
+        train_step(model, x[:4], y[:4], SGD(0.1))
+    targets = np.zeros((4, 2))
+    model[1].params["weight"][...] = 1e200  # finite outputs, an overflowing squared error
+    with pytest.raises(FloatingPointError, match=r"the mse loss became NaN or infinite \(inf\)"):
+        train_step(model, x[:4], targets, SGD(0.1), loss="mse")
+    model[1].params["weight"][...] = 1e300  # the outputs overflow
+    with pytest.raises(FloatingPointError, match="network's outputs for `x` are NaN or infinite"):
+        predict(model, x[:4].astype(np.float64) + 1e100)
+    model[1].params["weight"][...] = 1e200
+    with pytest.raises(FloatingPointError, match="the mse loss on `x` overflows"):
+        evaluate(model, x[:4], targets, loss="mse")
+
+
+def test_flags_and_sizes_of_fit_are_typed(task):
+    x, y = task
+    kw = {"epochs": 1, "batch_size": 8, "optimizer": SGD(0.1)}
+    with pytest.raises(TypeError, match="`progress` must be True or False, got 'no'"):
+        fit(small_net(), x, y, progress="no", **kw)
+    with pytest.raises(TypeError, match="`micro_batch` must be an integer, got True"):
+        fit(small_net(), x, y, micro_batch=True, **kw)
+    with pytest.raises(TypeError, match="`seed` must be an integer"):
+        fit(small_net(), x, y, seed=1.5, progress=False, **kw)
+    with pytest.raises(ValueError, match=r"`y_val` must have shape"):
+        fit(
+            small_net(),
+            x,
+            np.eye(2)[y],
+            loss="mse",
+            validation_data=(x, np.zeros(3)),
+            progress=False,
+            **kw,
+        )
+
+
+finite_logits = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
+    elements=st.floats(-1.7e308, 1.7e308, allow_nan=False, allow_infinity=False),
+)
+
+
+@given(logits=finite_logits, data=st.data())
+def test_finite_logits_of_any_size_give_a_finite_loss_and_gradient(logits, data):
+    n, k = logits.shape
+    labels = data.draw(hnp.arrays(np.intp, (n,), elements=st.integers(0, k - 1)))
+    for z in (logits, np.clip(logits, -3e38, 3e38).astype(np.float32)):
+        loss, grad = softmax_cross_entropy(z, labels)
+        assert np.isfinite(loss) and loss >= 0
+        assert grad.dtype == z.dtype and np.all(np.isfinite(grad))
+        p = softmax(z)
+        assert p.dtype == z.dtype and np.all(np.isfinite(p)) and np.all(p >= 0)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_extreme_logits_give_the_saturated_values():
+    loss, grad = softmax_cross_entropy(np.array([[1e308, -1e308]]), np.array([1]))
+    assert loss == 1e300  # the floor of the log-probabilities (LOG_PROB_FLOOR)
+    np.testing.assert_allclose(grad, [[1.0, -1.0]])
+    loss, _ = softmax_cross_entropy(np.array([[1e308, -1e308]]), np.array([0]))
+    assert loss == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_non_finite_logits_and_targets_are_refused_clearly(bad):
+    logits = np.array([[0.0, bad], [1.0, 2.0]])
+    with pytest.raises(ValueError, match="`logits` must be finite, got 1 NaN or infinite"):
+        softmax_cross_entropy(logits, [0, 1])
+    with pytest.raises(ValueError, match="`logits` must be finite"):
+        softmax(logits)
+    with pytest.raises(ValueError, match="`prediction` must be finite"):
+        mse(logits, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="`target` must be finite"):
+        mse(np.zeros((2, 2)), logits)
+    with pytest.raises(TypeError, match="`logits` must hold real numbers"):
+        softmax("abc")
+    with pytest.raises(ValueError, match="`logits` must be 2-D"):
+        softmax(np.zeros((2, 0)))
+
+
+def test_an_overflowing_squared_error_is_refused():
+    with pytest.raises(
+        ValueError, match=r"the squared error overflows \(largest \|difference\| 2e"
+    ):
+        mse(np.array([1e200]), np.array([-1e200]))
+    value, grad = mse(np.array([1e150]), np.array([0.0]))
+    assert np.isfinite(value) and np.isfinite(grad).all()
 
 
 # -- data -----------------------------------------------------------------------------

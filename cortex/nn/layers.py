@@ -13,16 +13,35 @@ Each layer's ``forward`` caches only what its ``backward`` needs;
 ``grads`` (clear them with :meth:`Layer.zero_grad`) and returns dLoss/dInput.
 Float32 input stays float32 end to end; float64 works too (layers cast their
 input to their own ``dtype``).
+
+Bad input is refused with the argument named: constructor arguments are
+checked by :mod:`cortex._validation` (booleans are not sizes, strings are not
+flags); a layer's parameters are estimated first and refused over the memory
+budget (:func:`cortex.memory_budget`) before anything is allocated;
+``forward`` refuses NaN or infinite input (``check_finite=True``, one ``min``
+and one ``max``; a network checks its input once); ``backward`` before
+``forward`` is a :class:`RuntimeError`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .._validation import as_rng, check_choice, check_integer, check_positive
+from .._validation import (
+    _describe,
+    as_rng,
+    check_bool,
+    check_choice,
+    check_integer,
+    check_memory,
+    check_positive,
+)
 from ..correlation import (
     CHUNK_BYTES,
     METHODS,
@@ -51,10 +70,14 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 def _dtype_name(dtype: object) -> str:
+    """``"float32"`` or ``"float64"`` from a name, a numpy dtype or a scalar type."""
+    message = f"`dtype` must be 'float32' or 'float64' (or the numpy type), got {_describe(dtype)}"
+    if dtype is None or isinstance(dtype, bool | np.bool_ | int | float):
+        raise TypeError(message)  # np.dtype(None) would be float64, np.dtype(1.0) an error
     try:
-        name = np.dtype(dtype).name
-    except TypeError as exc:
-        raise TypeError(f"`dtype` must be float32 or float64, got {dtype!r}") from exc
+        name = np.dtype(dtype).name  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(message) from exc
     if name not in _DTYPES:
         raise TypeError(f"`dtype` must be float32 or float64, got {name}")
     return name
@@ -72,16 +95,140 @@ def _pair(value: object, name: str, *, minimum: int) -> tuple[int, int]:
     return v, v
 
 
-def _check_input(x: object, name: str, ndim: int, dtype: type) -> np.ndarray:
+def _as_numeric(x: object, name: str) -> np.ndarray:
+    """``x`` as an array of real numbers (bool, int or float), else TypeError."""
     if not isinstance(x, np.ndarray):
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except (TypeError, ValueError) as exc:  # ragged nested sequences
+            raise TypeError(
+                f"`{name}` must be an array of real numbers, got {_describe(x)}"
+            ) from exc
     if x.dtype.kind not in "fiub":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {x.dtype}")
+    return x
+
+
+def _refuse_non_finite(x: np.ndarray, name: str, dtype: object = None) -> float:
+    """Refuse NaN or infinite values in ``x``, and values beyond the range of ``dtype``.
+
+    Cheap: one ``min`` and one ``max`` (both propagate NaN); the bad values are
+    counted only to phrase the error.  Returns the largest magnitude in ``x``
+    (0 for integers and booleans, whose magnitudes never matter here).
+    """
+    if x.dtype.kind != "f" or x.size == 0:
+        return 0.0  # integers and booleans are finite
+    lo, hi = np.min(x), np.max(x)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        n_bad = int(np.count_nonzero(~np.isfinite(x)))
+        raise ValueError(f"`{name}` must be finite, got {n_bad} NaN or infinite value(s)")
+    if dtype is not None and np.dtype(dtype).itemsize < x.dtype.itemsize:
+        limit = float(np.finfo(dtype).max)
+        largest = max(-float(lo), float(hi))
+        if largest > limit:
+            raise ValueError(
+                f"`{name}` holds values up to {largest:g} in magnitude, beyond the "
+                f"{np.dtype(dtype).name} range of the layer (|x| <= {limit:g})"
+            )
+    return max(-float(lo), float(hi))
+
+
+def _check_input(
+    x: object, name: str, ndim: int, dtype: type, check_finite: bool = True
+) -> tuple[np.ndarray, float]:
+    """``x`` checked and cast to ``dtype``, and its largest magnitude (0 if not checked)."""
+    x = _as_numeric(x, name)
     if x.ndim != ndim:
         raise ValueError(f"`{name}` must be {ndim}-D, got shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"`{name}` must not be an empty batch, got shape {x.shape}")
-    return x.astype(dtype, copy=False)
+    largest = _refuse_non_finite(x, name, dtype) if check_finite else 0.0
+    return x.astype(dtype, copy=False), largest
+
+
+class _OverflowGuard:
+    """Refuse a layer output that overflowed because the input was huge (yet finite).
+
+    Inactive (no cost) unless the input's largest magnitude exceeds the
+    square root of the dtype's maximum, the only inputs for which ordinary
+    weights can overflow the output; then the pass runs with overflow
+    warnings off and a non-finite output is a ValueError naming ``x``.
+    """
+
+    def __init__(self, largest: float, dtype: object) -> None:
+        self.dtype = np.dtype(dtype)
+        self.largest = largest
+        self.active = largest > math.sqrt(float(np.finfo(self.dtype).max))
+        self._errstate = np.errstate(over="ignore", invalid="ignore")
+
+    def __enter__(self) -> _OverflowGuard:
+        if self.active:
+            self._errstate.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            self._errstate.__exit__(*exc)
+
+    def check(self, out: np.ndarray) -> np.ndarray:
+        if self.active and not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"`x` holds values up to {self.largest:g} in magnitude: the layer's output "
+                f"overflows {self.dtype.name}; scale the input down"
+            )
+        return out
+
+
+def _as_batch(x: object, name: str = "x") -> np.ndarray:
+    """Input of a pointwise layer: a non-empty batch ``(N, ...)`` of real numbers."""
+    x = _as_numeric(x, name)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"`{name}` must be a non-empty batch (N, ...), got shape {x.shape}")
+    return x
+
+
+@functools.cache
+def _takes_check_finite(cls: type) -> bool:
+    """Whether ``cls.forward`` accepts the ``check_finite`` keyword (ours do; a user's may not)."""
+    try:
+        return "check_finite" in inspect.signature(cls.forward).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+
+
+def _forward(layer: Layer, x: object, check_finite: bool) -> np.ndarray:
+    """``layer.forward(x)``, checking ``x`` for NaN/inf only if ``check_finite``.
+
+    Networks check their input once and pass ``check_finite=False`` to the
+    layers behind the first (their inputs are activations, not user data).
+    """
+    if _takes_check_finite(type(layer)):
+        return layer.forward(x, check_finite=check_finite)  # type: ignore[call-arg]
+    if check_finite:
+        x = _as_numeric(x, "x")
+        _refuse_non_finite(x, "x")
+    return layer.forward(x)
+
+
+def _check_param_memory(
+    layer: str, config: dict[str, Any], shapes: dict[str, tuple[int, ...]], extra: int
+) -> None:
+    """Refuse parameters (and their gradients) over the memory budget, before allocating.
+
+    ``extra`` bytes per scalar are added for temporaries (8: the float64
+    random draws of an initialisation).
+    """
+    n = sum(math.prod(shape) for shape in shapes.values())
+    dtype = config["dtype"]
+    itemsize = np.dtype(dtype).itemsize
+    n_bytes = n * (2 * itemsize + extra)  # parameters + gradients (+ temporaries)
+    described = ", ".join(f"{k} {'x'.join(map(str, v))}" for k, v in shapes.items())
+    arguments = ", ".join(f"{k}={v!r}" for k, v in config.items())
+    check_memory(
+        min(n_bytes, 1e300),  # a float that never overflows the message
+        f"the parameters of {layer}({arguments}) ({described}: {n:.4g} {dtype} values, "
+        "with their gradients)",
+    )
 
 
 class Layer:
@@ -99,14 +246,26 @@ class Layer:
     training : bool
         Training mode (dropout active); set by ``Sequential.train()`` /
         ``eval()``.
+
+    Notes
+    -----
+    Subclasses describe their constructor arguments once: ``_REQUIRED`` (the
+    arguments without defaults) and ``_DEFAULTS`` (the others, as saved by
+    :meth:`config`), ``_validate_config`` (every value checked, none
+    allocated), ``_param_shapes`` and ``_configure``.  The constructor and
+    :func:`cortex.nn.load_model` share them, so a model file is checked
+    exactly as a constructor call would be, before any weight is allocated.
     """
+
+    _REQUIRED: tuple[str, ...] = ()
+    _DEFAULTS: dict[str, Any] = {}
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.trainable = True
         self.training = True
-        self._cache: Any = None
+        self._cache: Any = None  # None: forward has not run
 
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         """Output for input ``x``."""
@@ -119,6 +278,11 @@ class Layer:
 
         Layers with parameters skip the input gradient (and return None) when
         ``input_grad`` is False; the first layer of a network needs none.
+
+        Raises
+        ------
+        RuntimeError
+            If ``forward`` has not run yet (``backward`` uses what it caches).
         """
         raise NotImplementedError
 
@@ -137,40 +301,76 @@ class Layer:
             return None
         return self.kernel_size, (self.stride,) * 2, (self.padding,) * 2
 
-    def _init_params(
-        self,
-        weight_shape: tuple[int, ...],
-        bias_shape: tuple[int, ...] | None,
-        fan_in: int,
-        seed: int | np.random.Generator | None,
-    ) -> None:
-        """Uniform ``+-1/sqrt(fan_in)`` weights (and bias) in the layer's dtype."""
-        rng = as_rng(seed)
-        bound = 1.0 / math.sqrt(fan_in)
-        dtype = _DTYPES[self.dtype]
-        self.params["weight"] = rng.uniform(-bound, bound, weight_shape).astype(dtype)
-        if bias_shape is not None:
-            self.params["bias"] = rng.uniform(-bound, bound, bias_shape).astype(dtype)
+    # -- one description of the constructor arguments, shared with load_model -----------
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """Every constructor argument checked and normalised; nothing allocated.
+
+        ``config`` holds every key of ``_REQUIRED`` and ``_DEFAULTS``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As the constructor would, naming the argument.
+        """
+        return {}
+
+    @classmethod
+    def _param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        """Shapes of the parameters for a validated ``config`` (none for most layers)."""
+        return {}
+
+    @classmethod
+    def _fan_in(cls, config: dict[str, Any]) -> int:
+        """Inputs per output unit: the initialisation is uniform in ``+-1/sqrt(fan_in)``."""
+        return 1
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        """Set the attributes of a validated ``config``."""
+
+    @classmethod
+    def _from_config(cls, config: dict[str, Any]) -> Layer:
+        """Build from a validated config without random initialisation (parameters zero).
+
+        The zeros are allocated lazily by the system (``calloc``), so a loader
+        that replaces them with the file's arrays pays for those only.
+        """
+        layer = cls.__new__(cls)
+        Layer.__init__(layer)
+        layer._configure(config)
+        layer._init_params(config, None)
+        return layer
+
+    def _init_params(self, config: dict[str, Any], rng: np.random.Generator | None) -> None:
+        """Allocate the parameters: uniform ``+-1/sqrt(fan_in)``, or zeros if ``rng`` is None.
+
+        Raises
+        ------
+        MemoryBudgetError
+            If the parameters and their gradients would exceed the memory
+            budget (checked before anything is allocated).
+        """
+        shapes = self._param_shapes(config)
+        if not shapes:
+            return
+        dtype = self.dtype
+        _check_param_memory(type(self).__name__, config, shapes, 0 if rng is None else 8)
+        bound = 1.0 / math.sqrt(self._fan_in(config))
+        for key, shape in shapes.items():
+            if rng is None:
+                self.params[key] = np.zeros(shape, dtype=_DTYPES[dtype])
+            else:
+                self.params[key] = rng.uniform(-bound, bound, shape).astype(_DTYPES[dtype])
         self.zero_grad()
 
-    def _init_window(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | tuple[int, int],
-        stride: int,
-        padding: int,
-        bias: bool,
-        dtype: str,
-    ) -> None:
-        """Validate and store the geometry shared by Conv2D and LocallyConnected2D."""
-        self.in_channels = check_integer(in_channels, "in_channels", minimum=1)
-        self.out_channels = check_integer(out_channels, "out_channels", minimum=1)
-        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
-        self.stride = check_integer(stride, "stride", minimum=1)
-        self.padding = check_integer(padding, "padding", minimum=0)
-        self.dtype = _dtype_name(dtype)
-        self.use_bias = bool(bias)
+    def _cached(self) -> Any:
+        """What ``forward`` cached for ``backward``; RuntimeError if it has not run."""
+        if self._cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward called before forward: run forward(x) first "
+                "(backward uses what forward caches)"
+            )
+        return self._cache
 
     def zero_grad(self) -> None:
         """Set every gradient to zero."""
@@ -184,6 +384,29 @@ class Layer:
     def _grad_add(self, name: str, value: np.ndarray) -> None:
         if self.trainable:
             self.grads[name] += value
+
+
+def _window_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate the geometry shared by Conv2D and LocallyConnected2D."""
+    return {
+        "in_channels": check_integer(config["in_channels"], "in_channels", minimum=1),
+        "out_channels": check_integer(config["out_channels"], "out_channels", minimum=1),
+        "kernel_size": _pair(config["kernel_size"], "kernel_size", minimum=1),
+        "stride": check_integer(config["stride"], "stride", minimum=1),
+        "padding": check_integer(config["padding"], "padding", minimum=0),
+        "bias": check_bool(config["bias"], "bias"),
+        "dtype": _dtype_name(config["dtype"]),
+    }
+
+
+def _configure_window(layer: Layer, config: dict[str, Any]) -> None:
+    layer.in_channels = config["in_channels"]
+    layer.out_channels = config["out_channels"]
+    layer.kernel_size = config["kernel_size"]
+    layer.stride = config["stride"]
+    layer.padding = config["padding"]
+    layer.dtype = config["dtype"]
+    layer.use_bias = config["bias"]
 
 
 class Conv2D(Layer):
@@ -216,6 +439,18 @@ class Conv2D(Layer):
     ----------
     params : dict
         ``"weight"`` of shape ``(out, in, kh, kw)`` and ``"bias"`` of shape ``(out,)``.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (booleans and strings are refused),
+        ``bias`` is not a bool, ``dtype`` is not float32/float64 or ``seed``
+        is not a seed.
+    ValueError
+        If a size is out of range or ``method`` is unknown.
+    MemoryBudgetError
+        If the weights and their gradients would exceed the memory budget
+        (:func:`cortex.memory_budget`); refused before allocating.
     """
 
     def __init__(
@@ -232,15 +467,47 @@ class Conv2D(Layer):
         method: str = "auto",
     ) -> None:
         super().__init__()
-        self._init_window(in_channels, out_channels, kernel_size, stride, padding, bias, dtype)
-        self.method = check_choice(method, "method", METHODS)
-        kh, kw = self.kernel_size
-        self._init_params(
-            (self.out_channels, self.in_channels, kh, kw),
-            (self.out_channels,) if self.use_bias else None,
-            self.in_channels * kh * kw,
-            seed,
+        config = self._validate_config(
+            {
+                "in_channels": in_channels,
+                "out_channels": out_channels,
+                "kernel_size": kernel_size,
+                "stride": stride,
+                "padding": padding,
+                "bias": bias,
+                "dtype": dtype,
+                "method": method,
+            }
         )
+        rng = as_rng(seed)
+        self._configure(config)
+        self._init_params(config, rng)
+
+    _REQUIRED = ("in_channels", "out_channels", "kernel_size")
+    _DEFAULTS = {"stride": 1, "padding": 0, "bias": True, "dtype": "float32", "method": "auto"}
+
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        out = _window_config(config)
+        out["method"] = check_choice(config["method"], "method", METHODS)
+        return out
+
+    @classmethod
+    def _param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        kh, kw = config["kernel_size"]
+        shapes = {"weight": (config["out_channels"], config["in_channels"], kh, kw)}
+        if config["bias"]:
+            shapes["bias"] = (config["out_channels"],)
+        return shapes
+
+    @classmethod
+    def _fan_in(cls, config: dict[str, Any]) -> int:
+        kh, kw = config["kernel_size"]
+        return config["in_channels"] * kh * kw
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        _configure_window(self, config)
+        self.method = config["method"]
 
     @classmethod
     def from_receptive_fields(
@@ -291,8 +558,30 @@ class Conv2D(Layer):
         -------
         Conv2D
             The layer (bias zero).
+
+        Raises
+        ------
+        TypeError
+            If ``rfs`` is not a ReceptiveField or a list of them, a flag is
+            not a bool, or a size is not an integer.
+        ValueError
+            If ``rfs`` is empty, ``kernel_size`` is even or ``padding`` is
+            neither ``"same"`` nor an integer >= 0.
+        MemoryBudgetError
+            If the kernel bank would exceed the memory budget.
         """
-        rf_list = [rfs] if isinstance(rfs, ReceptiveField) else list(rfs)
+        trainable = check_bool(trainable, "trainable")
+        normalize = check_bool(normalize, "normalize")
+        if isinstance(padding, str):
+            check_choice(padding, "padding", ("same",))
+        if isinstance(rfs, ReceptiveField):
+            rf_list = [rfs]
+        elif isinstance(rfs, Iterable) and not isinstance(rfs, str | bytes):
+            rf_list = list(rfs)
+        else:
+            raise TypeError(
+                f"`rfs` must be a ReceptiveField or a list of them, got {_describe(rfs)}"
+            )
         if not rf_list:
             raise ValueError("`rfs` must hold at least one ReceptiveField, got an empty list")
         kernels = []
@@ -307,6 +596,11 @@ class Conv2D(Layer):
             size = check_integer(kernel_size, "kernel_size", minimum=1)
             if size % 2 == 0:
                 raise ValueError(f"`kernel_size` must be odd for RF kernels, got {size}")
+        check_memory(
+            min(2.0 * len(kernels) * size * size * 8, 1e300),
+            f"the kernel bank of Conv2D.from_receptive_fields ({len(kernels)} kernels of "
+            f"{size}x{size} px)",
+        )
         bank = np.zeros((len(kernels), 1, size, size))
         for i, k in enumerate(kernels):
             h, m = k.shape[0] // 2, size // 2
@@ -324,7 +618,7 @@ class Conv2D(Layer):
         )
         layer.params["weight"][...] = bank
         layer.params["bias"][...] = 0.0
-        layer.trainable = bool(trainable)
+        layer.trainable = trainable
         return layer
 
     def config(self) -> dict[str, Any]:
@@ -351,26 +645,46 @@ class Conv2D(Layer):
             output_size(w, kw, self.stride, self.padding),
         )
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Correlate ``x`` of shape ``(N, in, H, W)``; returns ``(N, out, Ho, Wo)``."""
-        x = _check_input(x, "x", 4, _DTYPES[self.dtype])
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """Correlate ``x`` of shape ``(N, in, H, W)``; returns ``(N, out, Ho, Wo)``.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, in, H, W)
+            Input batch.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (and values beyond the
+            layer's float32 range), at the cost of one ``min`` and one
+            ``max`` over ``x``.  Networks check their input once and skip the
+            check for the layers behind the first.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` has the wrong shape, or (with ``check_finite``) holds NaN
+            or infinite values, or values so large that the output overflows.
+        """
+        x, largest = _check_input(x, "x", 4, _DTYPES[self.dtype], check_finite)
         self.output_shape(x.shape[1:])
         kept: list = []
         # in training, a patch matrix up to CHUNK_BYTES["keep"] is built once and kept for
         # backward; larger ones are streamed in cache-sized chunks and rebuilt there
-        out = _correlate_grid(
-            x,
-            self.params["weight"],
-            self.stride,
-            self.padding,
-            self.method,
-            chunk_bytes=CHUNK_BYTES["keep"] if self.training else None,
-            keep=kept if self.training else None,
-        )
-        if self.use_bias:
-            out += self.params["bias"][:, None, None]  # `out` is a fresh array
+        with _OverflowGuard(largest, self.dtype) as guard:
+            out = _correlate_grid(
+                x,
+                self.params["weight"],
+                self.stride,
+                self.padding,
+                self.method,
+                chunk_bytes=CHUNK_BYTES["keep"] if self.training else None,
+                keep=kept if self.training else None,
+            )
+            if self.use_bias:
+                out += self.params["bias"][:, None, None]  # `out` is a fresh array
         self._cache = (x, out.shape, kept[0] if kept else None)
-        return out
+        return guard.check(out)
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """Gradient w.r.t. the input; accumulates weight and bias gradients.
@@ -378,7 +692,7 @@ class Conv2D(Layer):
         With ``input_grad=False`` (the first layer of a network) the input
         gradient is not computed and None is returned.
         """
-        x, out_shape, patches = self._cache
+        x, out_shape, patches = self._cached()
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
         if self.trainable and self.use_bias:
             self.grads["bias"] += to_columns(grad).sum(axis=1)  # contiguous rows
@@ -429,6 +743,19 @@ class LocallyConnected2D(Layer):
         ``"weight"`` of shape ``(Ho, Wo, out, in, kh, kw)`` and ``"bias"`` of
         shape ``(out, Ho, Wo)``.
 
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (booleans and strings are refused),
+        ``bias`` is not a bool, ``dtype`` is not float32/float64 or ``seed``
+        is not a seed.
+    ValueError
+        If a size is out of range or the kernel does not fit the
+        padded input.
+    MemoryBudgetError
+        If the weights and their gradients would exceed the memory budget
+        (:func:`cortex.memory_budget`); refused before allocating.
+
     Notes
     -----
     The two parameters are laid out differently on purpose.  The weight puts
@@ -456,34 +783,64 @@ class LocallyConnected2D(Layer):
         dtype: str = "float32",
     ) -> None:
         super().__init__()
-        self._init_window(in_channels, out_channels, kernel_size, stride, padding, bias, dtype)
-        self.input_size = _pair(input_size, "input_size", minimum=1)
-        _check_fits(self.input_size, self.kernel_size, self.padding, type(self).__name__)
-        kh, kw = self.kernel_size
-        ho = output_size(self.input_size[0], kh, self.stride, self.padding)
-        wo = output_size(self.input_size[1], kw, self.stride, self.padding)
-        self._init_params(
-            (ho, wo, self.out_channels, self.in_channels, kh, kw),
-            (self.out_channels, ho, wo) if self.use_bias else None,
-            self.in_channels * kh * kw,
-            seed,
+        config = self._validate_config(
+            {
+                "in_channels": in_channels,
+                "out_channels": out_channels,
+                "input_size": input_size,
+                "kernel_size": kernel_size,
+                "stride": stride,
+                "padding": padding,
+                "bias": bias,
+                "dtype": dtype,
+            }
         )
+        rng = as_rng(seed)
+        self._configure(config)
+        self._init_params(config, rng)
+
+    _REQUIRED = ("in_channels", "out_channels", "input_size", "kernel_size")
+    _DEFAULTS = {"stride": 1, "padding": 0, "bias": True, "dtype": "float32"}
+
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        out = _window_config(config)
+        out["input_size"] = _pair(config["input_size"], "input_size", minimum=1)
+        (h, w), (kh, kw), p = out["input_size"], out["kernel_size"], out["padding"]
+        if kh > h + 2 * p or kw > w + 2 * p:
+            raise ValueError(
+                f"`kernel_size` {kh}x{kw} is larger than the padded input {h + 2 * p}x"
+                f"{w + 2 * p} (`input_size` {h}x{w}, `padding` {p})"
+            )
+        return out
+
+    @classmethod
+    def _param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        (kh, kw), s, p = config["kernel_size"], config["stride"], config["padding"]
+        ho = output_size(config["input_size"][0], kh, s, p)
+        wo = output_size(config["input_size"][1], kw, s, p)
+        o, c = config["out_channels"], config["in_channels"]
+        shapes = {"weight": (ho, wo, o, c, kh, kw)}
+        if config["bias"]:
+            shapes["bias"] = (o, ho, wo)
+        return shapes
+
+    @classmethod
+    def _fan_in(cls, config: dict[str, Any]) -> int:
+        kh, kw = config["kernel_size"]
+        return config["in_channels"] * kh * kw
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        _configure_window(self, config)
+        self.input_size = config["input_size"]
 
     @classmethod
     def from_conv2d(cls, conv: Conv2D, input_size: tuple[int, int]) -> LocallyConnected2D:
         """A locally connected layer whose every position holds ``conv``'s weights (tied)."""
         if not isinstance(conv, Conv2D):
             raise TypeError(f"`conv` must be a Conv2D, got {type(conv).__name__}")
-        layer = cls(
-            conv.in_channels,
-            conv.out_channels,
-            input_size,
-            conv.kernel_size,
-            stride=conv.stride,
-            padding=conv.padding,
-            bias=conv.use_bias,
-            dtype=conv.dtype,
-        )
+        config = cls._validate_config({**conv.config(), "input_size": input_size})
+        layer = cls._from_config(config)  # no random draws: every weight is overwritten
         layer.params["weight"][...] = conv.params["weight"][None, None]
         if conv.use_bias:
             layer.params["bias"][...] = conv.params["bias"][:, None, None]
@@ -511,26 +868,55 @@ class LocallyConnected2D(Layer):
             )
         return (self.out_channels,) + self.params["weight"].shape[:2]
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Each output unit's own RF weights summed over its input patch."""
-        x = _check_input(x, "x", 4, _DTYPES[self.dtype])
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """Each output unit's own RF weights summed over its input patch.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, in, H, W)
+            Input batch.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (and values beyond the
+            layer's float32 range), at the cost of one ``min`` and one
+            ``max`` over ``x``.  Networks check their input once and skip the
+            check for the layers behind the first.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` has the wrong shape, or (with ``check_finite``) holds NaN
+            or infinite values, or values so large that the output overflows.
+        MemoryBudgetError
+            If the patch matrix (kept for ``backward``) would exceed the
+            memory budget.
+        """
+        x, largest = _check_input(x, "x", 4, _DTYPES[self.dtype], check_finite)
         self.output_shape(x.shape[1:])
         n = x.shape[0]
         kh, kw = self.kernel_size
         ho, wo, o = self.params["weight"].shape[:3]
+        k = self.in_channels * kh * kw
+        check_memory(
+            2.0 * k * ho * wo * n * x.itemsize,
+            f"the patch matrix of LocallyConnected2D.forward ({n} samples x {ho * wo} "
+            f"positions x {k} inputs, and its transposed copy)",
+        )
         cols, _, _ = im2col(x, kh, kw, self.stride, self.padding)  # (K, L * N)
         patches = cols.reshape(-1, ho * wo, n).transpose(1, 2, 0)  # (L, N, K)
         weight = self.params["weight"].reshape(ho * wo, o, -1)  # (L, out, K)
-        out = np.matmul(patches, weight.transpose(0, 2, 1))  # (L, N, out)
-        out = out.transpose(1, 2, 0).reshape(n, o, ho, wo)
-        if self.use_bias:
-            out = out + self.params["bias"]
+        with _OverflowGuard(largest, self.dtype) as guard:
+            out = np.matmul(patches, weight.transpose(0, 2, 1))  # (L, N, out)
+            out = out.transpose(1, 2, 0).reshape(n, o, ho, wo)
+            if self.use_bias:
+                out = out + self.params["bias"]
         self._cache = (x, patches, out.shape)
-        return out
+        return guard.check(out)
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """Gradient w.r.t. the input (None if not ``input_grad``); accumulates weight gradients."""
-        x, patches, out_shape = self._cache
+        x, patches, out_shape = self._cached()
         grad = _check_grad(grad, out_shape, _DTYPES[self.dtype])
         n, o, ho, wo = out_shape
         kh, kw = self.kernel_size
@@ -552,31 +938,54 @@ class ReLU(Layer):
     """Rectified linear unit: ``max(x, 0)``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """``max(x, 0)``."""
-        x = np.asarray(x)
+        """``max(x, 0)`` for a batch ``x`` of shape ``(N, ...)``.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` is not a non-empty batch.
+        """
+        x = _as_batch(x)
         mask = x > 0
         self._cache = mask
         return x * mask
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Pass the gradient where the input was positive."""
-        mask = self._cache
+        mask = self._cached()
         return _check_grad(grad, mask.shape, None) * mask
 
 
 class _Pool2D(Layer):
+    _REQUIRED = ("kernel_size",)
+    _DEFAULTS = {"stride": None, "padding": 0}
+
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0) -> None:
         super().__init__()
-        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
-        self.stride = (
-            self.kernel_size[0] if stride is None else check_integer(stride, "stride", minimum=1)
+        config = self._validate_config(
+            {"kernel_size": kernel_size, "stride": stride, "padding": padding}
         )
-        self.padding = check_integer(padding, "padding", minimum=0)
-        if self.padding > min(self.kernel_size) // 2:
+        self._configure(config)
+
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        kernel_size = _pair(config["kernel_size"], "kernel_size", minimum=1)
+        stride = config["stride"]
+        stride = kernel_size[0] if stride is None else check_integer(stride, "stride", minimum=1)
+        padding = check_integer(config["padding"], "padding", minimum=0)
+        if padding > min(kernel_size) // 2:
             raise ValueError(
-                f"`padding` must be at most half the kernel size ({min(self.kernel_size) // 2}), "
-                f"got {self.padding}"
+                f"`padding` must be at most half the kernel size ({min(kernel_size) // 2}), "
+                f"got {padding}"
             )
+        return {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        self.kernel_size = config["kernel_size"]
+        self.stride = config["stride"]
+        self.padding = config["padding"]
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
@@ -653,21 +1062,48 @@ class MaxPool2D(_Pool2D):
     padding : int, optional
         ``-inf`` padding on each side, at most half the window.
 
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (booleans and strings are refused).
+    ValueError
+        If a size is out of range or ``padding`` exceeds half the window.
+
     Notes
     -----
     Ties go to the first maximum in raster order (as ``numpy.argmax``), so the
     gradient of each window reaches exactly one input.
     """
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Maximum over each window."""
-        x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """Maximum over each window.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, C, H, W)
+            Input batch.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (and values beyond the
+            layer's float32 range), at the cost of one ``min`` and one
+            ``max`` over ``x``.  Networks check their input once and skip the
+            check for the layers behind the first.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` has the wrong shape, or (with ``check_finite``) holds NaN
+            or infinite values, or values so large that the output overflows.
+        """
+        x = _as_numeric(x, "x")
+        x, _ = _check_input(x, "x", 4, np.result_type(x.dtype, np.float32), check_finite)
         views = self._taps(x, -np.inf)
         best = views[0].copy(order="K")  # keeps the input's memory layout
         # index of the first tap holding the maximum: a later tap t wins only where it is
         # strictly greater, so ties go to the first in raster order; t grows, so the
         # running index is max(arg, t * greater) (no masked writes, which are slow)
-        index_type = np.uint8 if len(views) <= 256 else np.uint16
+        index_type = np.min_scalar_type(len(views) - 1).type  # uint8 up to 256 taps
         arg = np.zeros_like(best, dtype=index_type)
         greater = np.empty_like(best, dtype=bool)
         tap = np.empty_like(arg)
@@ -681,7 +1117,7 @@ class MaxPool2D(_Pool2D):
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Route each gradient to its window's maximum."""
-        shape, arg = self._cache
+        shape, arg = self._cached()
         grad = _check_grad(grad, arg.shape, None)
         tiled = _tiled_layout(shape, self.kernel_size, self.stride, self.padding, arg, grad)
         if tiled is not None:
@@ -742,22 +1178,55 @@ class AvgPool2D(_Pool2D):
         Window spacing (default: ``kernel_size``).
     padding : int, optional
         Zero padding on each side, at most half the window.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (booleans and strings are refused).
+    ValueError
+        If a size is out of range or ``padding`` exceeds half the window.
     """
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Mean over each window."""
-        x = _check_input(x, "x", 4, np.result_type(np.asarray(x).dtype, np.float32))
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """Mean over each window.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, C, H, W)
+            Input batch.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (and values beyond the
+            layer's float32 range), at the cost of one ``min`` and one
+            ``max`` over ``x``.  Networks check their input once and skip the
+            check for the layers behind the first.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` has the wrong shape, or (with ``check_finite``) holds NaN
+            or infinite values, or values so large that the output overflows.
+        """
+        x = _as_numeric(x, "x")
+        x, largest = _check_input(x, "x", 4, np.result_type(x.dtype, np.float32), check_finite)
         views = self._taps(x, 0.0)
-        out = views[0].copy(order="K")
-        for view in views[1:]:
-            out += view
-        out /= len(views)
+        n_taps = len(views)
+        if largest * n_taps <= float(np.finfo(x.dtype).max):
+            out = views[0].copy(order="K")
+            for view in views[1:]:
+                out += view
+            out /= n_taps
+        else:  # the window sums would overflow: average scaled values (finite input, finite mean)
+            out = views[0] / n_taps
+            for view in views[1:]:
+                out += view / n_taps
         self._cache = (x.shape, out.shape)
         return out
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Spread each gradient evenly over its window."""
-        shape, out_shape = self._cache
+        shape, out_shape = self._cached()
         grad = _check_grad(grad, out_shape, None)
         dx = self._grad_buffer(shape, grad.dtype)
         views = self._tap_views(dx, out_shape)
@@ -778,15 +1247,23 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Reshape to 2-D."""
-        x = np.asarray(x)
+        """Reshape a batch ``(N, ...)`` to 2-D.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` is not a non-empty batch.
+        """
+        x = _as_batch(x)
         self._cache = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Reshape back."""
-        shape = self._cache
-        return _check_grad(grad, (shape[0], int(np.prod(shape[1:]))), None).reshape(shape)
+        shape = self._cached()
+        return _check_grad(grad, (shape[0], math.prod(shape[1:])), None).reshape(shape)
 
 
 class Dense(Layer):
@@ -807,6 +1284,18 @@ class Dense(Layer):
     ----------
     params : dict
         ``"weight"`` of shape ``(out, in)`` and ``"bias"`` of shape ``(out,)``.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (booleans and strings are refused),
+        ``bias`` is not a bool, ``dtype`` is not float32/float64 or ``seed``
+        is not a seed.
+    ValueError
+        If a size is out of range.
+    MemoryBudgetError
+        If the weights and their gradients would exceed the memory budget
+        (:func:`cortex.memory_budget`); refused before allocating.
     """
 
     def __init__(
@@ -819,16 +1308,41 @@ class Dense(Layer):
         dtype: str = "float32",
     ) -> None:
         super().__init__()
-        self.in_features = check_integer(in_features, "in_features", minimum=1)
-        self.out_features = check_integer(out_features, "out_features", minimum=1)
-        self.dtype = _dtype_name(dtype)
-        self.use_bias = bool(bias)
-        self._init_params(
-            (self.out_features, self.in_features),
-            (self.out_features,) if self.use_bias else None,
-            self.in_features,
-            seed,
+        config = self._validate_config(
+            {"in_features": in_features, "out_features": out_features, "bias": bias, "dtype": dtype}
         )
+        rng = as_rng(seed)
+        self._configure(config)
+        self._init_params(config, rng)
+
+    _REQUIRED = ("in_features", "out_features")
+    _DEFAULTS = {"bias": True, "dtype": "float32"}
+
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "in_features": check_integer(config["in_features"], "in_features", minimum=1),
+            "out_features": check_integer(config["out_features"], "out_features", minimum=1),
+            "bias": check_bool(config["bias"], "bias"),
+            "dtype": _dtype_name(config["dtype"]),
+        }
+
+    @classmethod
+    def _param_shapes(cls, config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        shapes = {"weight": (config["out_features"], config["in_features"])}
+        if config["bias"]:
+            shapes["bias"] = (config["out_features"],)
+        return shapes
+
+    @classmethod
+    def _fan_in(cls, config: dict[str, Any]) -> int:
+        return config["in_features"]
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        self.in_features = config["in_features"]
+        self.out_features = config["out_features"]
+        self.dtype = config["dtype"]
+        self.use_bias = config["bias"]
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
@@ -848,17 +1362,39 @@ class Dense(Layer):
             )
         return (self.out_features,)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """``x @ weight.T + bias`` for ``x`` of shape ``(N, in_features)``."""
-        x = _check_input(x, "x", 2, _DTYPES[self.dtype])
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """``x @ weight.T + bias`` for ``x`` of shape ``(N, in_features)``.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, in_features)
+            Input batch.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (and values beyond the
+            layer's float32 range), at the cost of one ``min`` and one
+            ``max`` over ``x``.  Networks check their input once and skip the
+            check for the layers behind the first.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` has the wrong shape, or (with ``check_finite``) holds NaN
+            or infinite values, or values so large that the output overflows.
+        """
+        x, largest = _check_input(x, "x", 2, _DTYPES[self.dtype], check_finite)
         self.output_shape(x.shape[1:])
         self._cache = x
-        out = x @ self.params["weight"].T
-        return out + self.params["bias"] if self.use_bias else out
+        with _OverflowGuard(largest, self.dtype) as guard:
+            out = x @ self.params["weight"].T
+            if self.use_bias:
+                out = out + self.params["bias"]
+        return guard.check(out)
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """Gradient w.r.t. the input (None if not ``input_grad``); accumulates gradients."""
-        x = self._cache
+        x = self._cached()
         grad = _check_grad(grad, (x.shape[0], self.out_features), _DTYPES[self.dtype])
         if self.trainable:
             self.grads["weight"] += grad.T @ x
@@ -876,32 +1412,63 @@ class Dropout(Layer):
         Drop probability in ``[0, 1)``.
     seed : None, int or numpy.random.Generator, optional
         Randomness of the masks (same seed, same masks).
+
+    Raises
+    ------
+    TypeError
+        If ``p`` is not a real number (booleans are refused) or ``seed`` is
+        not a seed.
+    ValueError
+        If ``p`` is not in ``[0, 1)``.
     """
+
+    _DEFAULTS = {"p": 0.5}
 
     def __init__(self, p: float = 0.5, *, seed: int | np.random.Generator | None = None) -> None:
         super().__init__()
-        self.p = check_positive(p, "p", allow_zero=True)
-        if self.p >= 1.0:
-            raise ValueError(f"`p` must be < 1, got {self.p}")
-        self._rng = as_rng(seed)
+        config = self._validate_config({"p": p})
+        rng = as_rng(seed)
+        self._configure(config)
+        self._rng = rng
+
+    @classmethod
+    def _validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        p = check_positive(config["p"], "p", allow_zero=True)
+        if p >= 1.0:
+            raise ValueError(f"`p` must be < 1, got {p}")
+        return {"p": p}
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        self.p = config["p"]
+        self._rng = as_rng(None)
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments."""
         return {"p": self.p}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Identity in evaluation mode; random masking in training mode."""
-        x = np.asarray(x)
+        """Identity in evaluation mode; random masking in training mode.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` is not a non-empty batch.
+        """
+        x = _as_batch(x)
         if not self.training or self.p == 0.0:
-            self._cache = None
+            self._cache = (x.shape, None)
             return x
         keep = (self._rng.random(x.shape) >= self.p).astype(x.dtype) / (1.0 - self.p)
-        self._cache = keep
+        self._cache = (x.shape, keep)
         return x * keep
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Mask the gradient like the forward pass."""
-        return grad if self._cache is None else grad * self._cache
+        shape, keep = self._cached()
+        grad = _check_grad(grad, shape, None)
+        return grad if keep is None else grad * keep
 
 
 # -- helpers -----------------------------------------------------------------------

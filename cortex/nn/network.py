@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Layer, MaxPool2D, ReLU
+from .._validation import _describe, check_integer
+from .layers import Layer, MaxPool2D, ReLU, _forward
 
 __all__ = ["Sequential"]
 
@@ -19,6 +20,14 @@ class Sequential:
     ----------
     layers : iterable of Layer
         The layers; ``model[i]`` is layer ``i``.
+
+    Raises
+    ------
+    TypeError
+        If ``layers`` is not an iterable of Layer objects (None, a single
+        layer, a string).
+    ValueError
+        If ``layers`` is empty.
 
     Examples
     --------
@@ -40,6 +49,11 @@ class Sequential:
     """
 
     def __init__(self, layers: Iterable[Layer]) -> None:
+        if isinstance(layers, Layer | str | bytes) or not isinstance(layers, Iterable):
+            raise TypeError(
+                f"`layers` must be an iterable (e.g. a list) of Layer objects, got "
+                f"{_describe(layers)}"
+            )
         self.layers = list(layers)
         self._executed: list[Layer] | None = None  # the order of the last forward pass
         if not self.layers:
@@ -73,11 +87,33 @@ class Sequential:
                 i += 1
         return order
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Run every layer; caches what ``backward`` needs."""
+    def forward(self, x: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """Run every layer; caches what ``backward`` needs.
+
+        Parameters
+        ----------
+        x : array_like
+            Input batch, e.g. ``(N, C, H, W)``.
+        check_finite : bool, optional
+            Refuse NaN or infinite values in ``x`` (checked once, at the first
+            layer; the activations behind it are not checked).
+
+        Returns
+        -------
+        numpy.ndarray
+            The last layer's output.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If ``x`` does not fit the first layer, or (with ``check_finite``)
+            holds NaN or infinite values.
+        """
         self._executed = self._order()
-        for layer in self._executed:
-            x = layer.forward(x)
+        for i, layer in enumerate(self._executed):
+            x = _forward(layer, x, check_finite and i == 0)
         return x
 
     __call__ = forward
@@ -139,8 +175,21 @@ class Sequential:
         return self
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Per-sample output shape for a per-sample input shape (checks every layer)."""
-        shape = tuple(input_shape)
+        """Per-sample output shape for a per-sample input shape (checks every layer).
+
+        Raises
+        ------
+        TypeError
+            If ``input_shape`` is not a tuple of integers.
+        ValueError
+            If a size is < 1 or a layer does not accept its input's shape.
+        """
+        if not isinstance(input_shape, tuple | list):
+            raise TypeError(
+                f"`input_shape` must be a tuple of ints (one sample's shape), got "
+                f"{_describe(input_shape)}"
+            )
+        shape = tuple(check_integer(v, "input_shape", minimum=1) for v in input_shape)
         for layer in self.layers:
             shape = layer.output_shape(shape)
         return shape

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_positive
+from .._validation import check_bool, check_positive
 from .network import Sequential
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
 class Optimizer:
-    """Base class: holds the learning rate and per-parameter state keyed by name."""
+    """Base class: holds the learning rate and per-parameter state keyed by name.
+
+    An optimiser with state (momentum, Adam's moments) is bound to the
+    parameter shapes of the model it first stepped: stepping a model whose
+    parameters have other shapes is refused (use one optimiser per model).
+    """
 
     def __init__(self, lr: float) -> None:
         self.lr = check_positive(lr, "lr")
@@ -19,11 +24,36 @@ class Optimizer:
         self.steps = 0
 
     def step(self, model: Sequential) -> None:
-        """Apply one update to every trainable parameter of ``model``."""
+        """Apply one update to every trainable parameter of ``model``.
+
+        Parameters
+        ----------
+        model : Sequential
+            The network; its gradients must have been computed.
+
+        Raises
+        ------
+        TypeError
+            If ``model`` is not a Sequential.
+        ValueError
+            If the optimiser holds state for a parameter of the same name but
+            another shape (it was used with another model); nothing is
+            updated then.
+        """
         if not isinstance(model, Sequential):
             raise TypeError(f"`model` must be a Sequential, got {type(model).__name__}")
+        parameters = model.parameters()
+        for name, param, _ in parameters:  # check everything before changing anything
+            for key, value in self.state.get(name, {}).items():
+                if value.ndim and value.shape != param.shape:
+                    raise ValueError(
+                        f"`model` does not match this {type(self).__name__}: its parameter "
+                        f"{name} has shape {param.shape}, but the optimiser's state ({key}) "
+                        f"for {name} has shape {value.shape}, from the model it was used with "
+                        "before; create a new optimiser for each model"
+                    )
         self.steps += 1
-        for name, param, grad in model.parameters():
+        for name, param, grad in parameters:
             self._update(name, param, grad)
 
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:  # pragma: no cover
@@ -46,6 +76,15 @@ class SGD(Optimizer):
         L2 penalty, >= 0.
     nesterov : bool, optional
         Nesterov momentum.
+
+    Raises
+    ------
+    TypeError
+        If a number is not a real number (booleans are refused) or
+        ``nesterov`` is not a bool.
+    ValueError
+        If ``lr`` is not > 0, ``momentum`` not in ``[0, 1)`` or
+        ``weight_decay`` negative (or any of them NaN or infinite).
     """
 
     def __init__(
@@ -60,7 +99,7 @@ class SGD(Optimizer):
         if self.momentum >= 1:
             raise ValueError(f"`momentum` must be < 1, got {self.momentum}")
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool(nesterov, "nesterov")
 
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
         g = grad + self.weight_decay * param if self.weight_decay else grad
@@ -86,6 +125,15 @@ class Adam(Optimizer):
         Added to the denominator.
     weight_decay : float, optional
         L2 penalty added to the gradient.
+
+    Raises
+    ------
+    TypeError
+        If ``betas`` is not a pair, or a number is not a real number
+        (booleans are refused).
+    ValueError
+        If ``lr`` or ``eps`` is not > 0, a beta is not in ``[0, 1)`` or
+        ``weight_decay`` is negative (or any of them NaN or infinite).
     """
 
     def __init__(

@@ -30,17 +30,19 @@ gradients, forward caches).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_integer
+from .._validation import as_rng, check_integer, check_memory
+from ..correlation import CHUNK_BYTES
 from ..mosaic import Mosaic
 from ..receptive_fields import Gaussian
 from ..visual_field import VisualField
-from .layers import Dense, Flatten
+from .layers import Dense, Flatten, Layer, LocallyConnected2D, _as_numeric, _forward
 from .network import Sequential
 
 __all__ = [
@@ -221,6 +223,23 @@ def _unit_site(
     return index, (channel, row, col)
 
 
+def _bytes_per_sample(layers: Sequence[Layer], input_shape: tuple[int, ...], dtype: type) -> float:
+    """Estimated working memory of one sample's forward and backward pass through ``layers``.
+
+    The input and every layer's output, each held as a value and as a
+    gradient, plus the patch matrices a LocallyConnected2D keeps for its
+    backward pass (Conv2D streams its own in chunks).
+    """
+    total = math.prod(input_shape)
+    shape = tuple(input_shape)
+    for layer in layers:
+        shape = layer.output_shape(shape)
+        total += math.prod(shape)
+        if isinstance(layer, LocallyConnected2D):
+            total += math.prod(shape[1:]) * layer.in_channels * math.prod(layer.kernel_size)
+    return 2.0 * total * np.dtype(dtype).itemsize
+
+
 @contextmanager
 def _probing(model: Sequential, *, backward: bool = True) -> Iterator[None]:
     """Run layers in evaluation mode; on exit the model is exactly as found, even on error.
@@ -301,9 +320,12 @@ def unit_gradient(
         does not hold real numbers or ``position`` is not a pair.
     ValueError
         If ``layer``, ``channel`` or ``position`` is out of range, ``position``
-        is given for a feature-vector layer, ``x`` is not a non-empty 4-D batch,
-        neither ``x`` nor ``input_shape`` is given, or the network does not
-        accept the input's shape.
+        is given for a feature-vector layer, ``x`` is not a non-empty 4-D batch
+        or holds NaN or infinite values, neither ``x`` nor ``input_shape`` is
+        given, or the network does not accept the input's shape.
+    MemoryBudgetError
+        If the blank image of ``input_shape`` and the pass through the network
+        would exceed the memory budget (checked before allocating).
 
     Examples
     --------
@@ -320,19 +342,24 @@ def unit_gradient(
     if x is None:
         if input_shape is None:
             raise ValueError("`x` or `input_shape` is required: the input to differentiate at")
-        x = np.zeros((1, *_input_shape(input_shape, model)), dtype=_model_dtype(model))
+        shape = _input_shape(input_shape, model)
+        index, site = _unit_site(model, layer, channel, position, shape)
+        dtype = _model_dtype(model)
+        check_memory(
+            _bytes_per_sample(model.layers[: index + 1], shape, dtype),
+            f"unit_gradient on a blank image of shape {shape} (through layers 0..{index})",
+        )
+        x = np.zeros((1, *shape), dtype=dtype)
     else:
-        x = np.asarray(x)
-        if x.dtype.kind not in "fiub":
-            raise TypeError(f"`x` must hold real numbers, got dtype {x.dtype}")
+        x = _as_numeric(x, "x")
         if x.ndim != 4 or x.shape[0] == 0:
             raise ValueError(f"`x` must be a non-empty batch (N, C, H, W), got shape {x.shape}")
-    index, site = _unit_site(model, layer, channel, position, x.shape[1:])
+        index, site = _unit_site(model, layer, channel, position, x.shape[1:])
     layers = model.layers[: index + 1]
     with _probing(model):
         out = x
-        for lay in layers:
-            out = lay.forward(out)
+        for i, lay in enumerate(layers):
+            out = _forward(lay, out, i == 0)  # the input is checked for NaN/inf once
         grad = np.zeros_like(out)
         grad[(slice(None), *site)] = 1
         for lay in reversed(layers):
@@ -481,7 +508,7 @@ def effective_receptive_field(
         For a linear network the map does not depend on ``x``.
     n_samples : int, optional
         Number of noise images when ``x`` is None.
-    seed : int or None, optional
+    seed : int, numpy.random.Generator or None, optional
         Seed of the noise images.
 
     Returns
@@ -492,26 +519,67 @@ def effective_receptive_field(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a Sequential, an index or ``n_samples`` is not an
+        integer, ``seed`` is not a seed or ``x`` does not hold real numbers.
     ValueError
         If ``layer`` is out of range or has no spatial RF (the message names
-        the layer), ``channel`` is out of range, or ``x`` does not have the
-        shape ``(N, *input_shape)``.
+        the layer), ``channel`` is out of range, ``n_samples`` < 1, or ``x``
+        does not have the shape ``(N, *input_shape)`` or holds NaN or infinite
+        values.
+    MemoryBudgetError
+        If a single sample's pass through the network would exceed the
+        memory budget.
+
+    Notes
+    -----
+    Memory stays constant whatever ``n_samples`` (or ``len(x)``): the samples
+    are drawn and differentiated in chunks of at most
+    ``cortex.correlation.CHUNK_BYTES["keep"]`` bytes of working memory, and
+    the map is the mean over all of them (equal to the one-chunk result up to
+    rounding).  The noise is drawn from one generator in order, so the
+    samples are the same whatever the chunk size.
     """
     model = _check_model(model)
     shape = _input_shape(input_shape, model)
     layer = _last_spatial(model) if layer is None else _resolve_layer(model, layer, spatial=True)
     if x is None:
-        # Gaussian white noise, as Luo et al.: a zero input would switch off every ReLU
-        # whose bias is <= 0 and send every max-pool gradient to the same tap
         n_samples = check_integer(n_samples, "n_samples", minimum=1)
-        noise = np.random.default_rng(seed).standard_normal((n_samples,) + shape)
-        x = noise.astype(_model_dtype(model))
+        rng = as_rng(seed, "seed")
     else:
-        x = np.asarray(x)
+        x = _as_numeric(x, "x")
         if x.ndim != 4 or x.shape[1:] != shape:
             raise ValueError(
                 f"`x` must have shape (N, {', '.join(map(str, shape))}) to match `input_shape`, "
                 f"got {x.shape}"
             )
-    grad = unit_gradient(model, layer, channel, x=x)
-    return grad.sum(axis=1).mean(axis=0)
+        if x.shape[0] == 0:
+            raise ValueError(f"`x` must be a non-empty batch, got shape {x.shape}")
+        n_samples = x.shape[0]
+    _unit_site(model, layer, channel, None, shape)  # refuse a bad channel before any work
+    dtype = _model_dtype(model)
+    per_sample = _bytes_per_sample(model.layers[: layer + 1], shape, dtype)
+    if x is None:
+        per_sample += 8.0 * math.prod(shape)  # the float64 noise draw
+    check_memory(
+        per_sample,
+        f"effective_receptive_field: one sample of shape {shape} through layers 0..{layer}",
+    )
+    chunk = max(1, int(CHUNK_BYTES["keep"] // per_sample))
+
+    def inputs(start: int, stop: int) -> np.ndarray:
+        if x is None:
+            # Gaussian white noise, as Luo et al.: a zero input would switch off every ReLU
+            # whose bias is <= 0 and send every max-pool gradient to the same tap; drawn in
+            # order from one generator, the samples do not depend on the chunk size
+            return rng.standard_normal((stop - start,) + shape).astype(dtype)
+        return x[start:stop]
+
+    if n_samples <= chunk:
+        grad = unit_gradient(model, layer, channel, x=inputs(0, n_samples))
+        return grad.sum(axis=1).mean(axis=0)
+    total = np.zeros(shape[1:], dtype=np.float64)
+    for start in range(0, n_samples, chunk):
+        grad = unit_gradient(model, layer, channel, x=inputs(start, min(start + chunk, n_samples)))
+        total += grad.sum(axis=1).sum(axis=0, dtype=np.float64)
+    return (total / n_samples).astype(grad.dtype)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._validation import as_float_array, as_rng, check_choice, check_integer
-from .losses import check_labels, mse, softmax_cross_entropy
+from .._validation import as_float_array, as_rng, check_bool, check_choice, check_integer
+from .losses import _cross_entropy, _mse, check_labels
 from .network import Sequential
 from .optim import Optimizer
 
@@ -23,9 +24,22 @@ class DivergenceWarning(RuntimeWarning):
     A non-finite loss is an error (:class:`FloatingPointError`); a finite loss
     that explodes is warned about once per call of :func:`fit`, with this
     category, so scripts and the command line can treat it as a failure.
+
+    The loss *explodes* when a batch's loss exceeds both
+    :data:`DIVERGENCE_RATIO` times the first batch's loss of the same
+    :func:`fit` call and :data:`DIVERGENCE_LOSS` in absolute terms.
     """
 
-_LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}
+
+#: A batch loss over this many times the first batch's loss (and over DIVERGENCE_LOSS)
+#: makes :func:`fit` warn with :class:`DivergenceWarning`.
+DIVERGENCE_RATIO = 1e3
+#: The smallest loss that counts as diverged (so that tiny first losses do not make
+#: ordinary ones look like an explosion).
+DIVERGENCE_LOSS = 1e3
+
+# the unchecked cores: the loop checks the network's outputs and the results itself
+_LOSSES = {"cross_entropy": _cross_entropy, "mse": _mse}
 
 
 @dataclass
@@ -53,7 +67,9 @@ def _check_model(model: object) -> Sequential:
     return model
 
 
-def _check_data(model: Sequential, x: object, y: object, loss: str, name: str) -> tuple:
+def _check_data(
+    model: Sequential, x: object, y: object, loss: str, name: str, y_name: str = "y"
+) -> tuple:
     x = as_float_array(x, name)
     if x.ndim < 2:
         raise ValueError(f"`{name}` must be a batch (N, ...), got shape {x.shape}")
@@ -67,10 +83,10 @@ def _check_data(model: Sequential, x: object, y: object, loss: str, name: str) -
             )
         y = check_labels(y, out_shape[0], x.shape[0])
     else:
-        y = as_float_array(y, "y")
+        y = as_float_array(y, y_name)
         if y.shape != (x.shape[0],) + tuple(out_shape):
             raise ValueError(
-                f"`y` must have shape {(x.shape[0],) + tuple(out_shape)}, got {y.shape}"
+                f"`{y_name}` must have shape {(x.shape[0],) + tuple(out_shape)}, got {y.shape}"
             )
     return x, y
 
@@ -81,11 +97,25 @@ def _accuracy(outputs: np.ndarray, y: np.ndarray, loss: str) -> float:
     return float(np.mean(outputs.argmax(axis=1) == y))
 
 
-def _check_finite(value: Any, what: str) -> None:
+def _advice(optimizer: Optimizer) -> str:
+    return f"lower the learning rate (lr={optimizer.lr:g}), or check the data"
+
+
+def _check_finite(value: Any, what: str, optimizer: Optimizer, detail: str = "") -> None:
     if not np.all(np.isfinite(value)):
         raise FloatingPointError(
-            f"{what} became NaN or infinite; training stopped before the weights were updated "
-            "(lower the learning rate, or check the data)"
+            f"{what} became NaN or infinite{detail}; training stopped before the weights were "
+            "updated: " + _advice(optimizer)
+        )
+
+
+def _check_outputs(out: np.ndarray, what: str) -> None:
+    """FloatingPointError if a model's outputs overflowed (evaluation and prediction)."""
+    if not np.all(np.isfinite(out)):
+        n_bad = int(np.count_nonzero(~np.isfinite(out)))
+        raise FloatingPointError(
+            f"{n_bad} of the network's outputs for {what} are NaN or infinite: its weights "
+            "overflow the float range (did training diverge?)"
         )
 
 
@@ -128,9 +158,13 @@ def train_step(
 
     Raises
     ------
+    TypeError, ValueError
+        For a wrong model, optimiser, loss name, data shape or dtype, labels
+        out of range, or non-finite inputs.
     FloatingPointError
-        If the loss, a gradient or an updated weight is NaN or infinite; the
-        weights are restored to their values before the step.
+        If the network's outputs, the loss, a gradient or an updated weight is
+        NaN or infinite (the message names it and advises a lower learning
+        rate); the weights are restored to their values before the step.
     """
     if not _checked:
         model = _check_model(model)
@@ -144,26 +178,32 @@ def train_step(
     model.zero_grad()
     total = 0.0
     outputs = []
-    for start in range(0, n, step):
-        out = model.forward(x[start : start + step])
-        value, grad = loss_fn(out, y[start : start + step])
-        _check_finite(value, "the loss")
-        share = out.shape[0] / n  # the chunk's share of the batch mean
-        model.backward(grad * np.asarray(share, grad.dtype), input_grad=False)
-        total += value * share
-        outputs.append(out)
-    params = model.parameters()
-    for name, _, g in params:
-        _check_finite(g, f"the gradient of {name}")
-    before = [p.copy() for _, p, _ in params]
-    optimizer.step(model)
-    if not all(np.all(np.isfinite(p)) for _, p, _ in params):
-        for (_, p, _), old in zip(params, before, strict=True):
-            p[...] = old  # put back the last finite weights
-        raise FloatingPointError(
-            "the update made a weight NaN or infinite; the weights were restored to their "
-            "values before it (lower the learning rate)"
-        )
+    # overflow is checked for explicitly below, with an error that says what to do
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for start in range(0, n, step):
+            out = model.forward(x[start : start + step], check_finite=False)  # x is checked
+            if not np.all(np.isfinite(out)):
+                n_bad = int(np.count_nonzero(~np.isfinite(out)))
+                detail = f" ({n_bad} of the network's outputs are NaN or infinite)"
+                _check_finite(np.inf, f"the {loss} loss", optimizer, detail)
+            value, grad = loss_fn(out, y[start : start + step])
+            _check_finite(value, f"the {loss} loss", optimizer, f" ({value})")
+            share = out.shape[0] / n  # the chunk's share of the batch mean
+            model.backward(grad * np.asarray(share, grad.dtype), input_grad=False)
+            total += value * share
+            outputs.append(out)
+        params = model.parameters()
+        for name, _, g in params:
+            _check_finite(g, f"the gradient of {name}", optimizer)
+        before = [p.copy() for _, p, _ in params]
+        optimizer.step(model)
+        if not all(np.all(np.isfinite(p)) for _, p, _ in params):
+            for (_, p, _), old in zip(params, before, strict=True):
+                p[...] = old  # put back the last finite weights
+            raise FloatingPointError(
+                "the update made a weight NaN or infinite; the weights were restored to their "
+                "values before it: " + _advice(optimizer)
+            )
     return total, np.concatenate(outputs)
 
 
@@ -219,11 +259,21 @@ def fit(
     ------
     TypeError, ValueError
         For a wrong model, optimiser, data shape or dtype, labels out of
-        range, or non-finite inputs.
+        range, non-finite inputs, or a flag that is not a bool.
     FloatingPointError
-        If the loss, a gradient or an updated weight becomes NaN or infinite;
-        the weights are left as they were before that batch (the optimiser's
-        state, e.g. momentum, is not rolled back).
+        If the network's outputs, the loss, a gradient or an updated weight
+        becomes NaN or infinite; the message names the epoch and batch and
+        advises a lower learning rate.  The weights are left as they were
+        before that batch (the optimiser's state, e.g. momentum, is not
+        rolled back).
+
+    Warns
+    -----
+    DivergenceWarning
+        Once per call, when the loss explodes while staying finite: a batch's
+        loss above :data:`DIVERGENCE_RATIO` (1e3) times the first batch's and
+        above :data:`DIVERGENCE_LOSS` (1e3).  Training goes on; the message
+        names the epoch, batch and loss and advises a lower learning rate.
     """
     model = _check_model(model)
     if not isinstance(optimizer, Optimizer):
@@ -231,15 +281,22 @@ def fit(
     check_choice(loss, "loss", tuple(_LOSSES))
     epochs = check_integer(epochs, "epochs", minimum=1)
     batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    progress = check_bool(progress, "progress")
+    if micro_batch is not None:
+        micro_batch = check_integer(micro_batch, "micro_batch", minimum=1)
     x, y = _check_data(model, x, y, loss, "x")
     if validation_data is not None:
         if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
             raise TypeError("`validation_data` must be a pair (x_val, y_val)")
-        x_val, y_val = _check_data(model, validation_data[0], validation_data[1], loss, "x_val")
+        x_val, y_val = _check_data(
+            model, validation_data[0], validation_data[1], loss, "x_val", "y_val"
+        )
     rng = as_rng(seed)
     history = History()
     n = x.shape[0]
     n_batches = -(-n // batch_size)
+    first_loss: float | None = None
+    warned = False
     for epoch in range(epochs):
         model.train()
         order = rng.permutation(n)
@@ -261,7 +318,19 @@ def fit(
                     model, xb, yb, optimizer, loss=loss, micro_batch=micro_batch, _checked=True
                 )
             except FloatingPointError as exc:
+                bar.close()
                 raise FloatingPointError(f"epoch {epoch + 1}, batch {b + 1}: {exc}") from None
+            if first_loss is None:
+                first_loss = value
+            elif not warned and value > DIVERGENCE_LOSS and value > DIVERGENCE_RATIO * first_loss:
+                warned = True
+                warnings.warn(
+                    f"training diverges: the {loss} loss reached {value:.4g} at epoch "
+                    f"{epoch + 1}, batch {b + 1}, over {DIVERGENCE_RATIO:g} times the first "
+                    f"batch's {first_loss:.4g}; {_advice(optimizer)}",
+                    DivergenceWarning,
+                    stacklevel=2,
+                )
             total_loss += value * len(idx)
             if loss == "cross_entropy":
                 correct += float(np.sum(outputs.argmax(axis=1) == yb))
@@ -273,7 +342,13 @@ def fit(
         history.loss.append(total_loss / n)
         history.accuracy.append(correct / n if loss == "cross_entropy" else float("nan"))
         if validation_data is not None:
-            vl, va = evaluate(model, x_val, y_val, loss=loss)
+            try:
+                vl, va = _evaluate(model, x_val, y_val, loss, 256, "`x_val`")
+            except FloatingPointError as exc:
+                bar.close()
+                raise FloatingPointError(
+                    f"epoch {epoch + 1}, validation: {exc}; {_advice(optimizer)}"
+                ) from None
             history.val_loss.append(vl)
             history.val_accuracy.append(va)
             if progress:
@@ -284,6 +359,33 @@ def fit(
         bar.close()
     model.eval()
     return history
+
+
+def _predict(model: Sequential, x: np.ndarray, batch_size: int, what: str) -> np.ndarray:
+    """Outputs of validated inputs in evaluation mode; FloatingPointError if they overflow."""
+    model.eval()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        out = np.concatenate(
+            [
+                model.forward(x[i : i + batch_size], check_finite=False)
+                for i in range(0, x.shape[0], batch_size)
+            ]
+        )
+    _check_outputs(out, what)
+    return out
+
+
+def _evaluate(
+    model: Sequential, x: np.ndarray, y: np.ndarray, loss: str, batch_size: int, what: str
+) -> tuple[float, float]:
+    outputs = _predict(model, x, batch_size, what)
+    value, _ = _LOSSES[loss](outputs, y)
+    if not np.isfinite(value):
+        raise FloatingPointError(
+            f"the {loss} loss on {what} overflows ({value}): the network's outputs are too "
+            "far from the targets (did training diverge?)"
+        )
+    return value, _accuracy(outputs, y, loss)
 
 
 def predict(model: Sequential, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
@@ -302,14 +404,20 @@ def predict(model: Sequential, x: np.ndarray, *, batch_size: int = 256) -> np.nd
     -------
     numpy.ndarray, shape (N, ...)
         The outputs; ``argmax(axis=1)`` gives class predictions.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a wrong model or batch size, or inputs of the wrong shape or
+        dtype or with NaN or infinite values.
+    FloatingPointError
+        If the outputs overflow to NaN or infinity (weights of a diverged
+        training run).
     """
     model = _check_model(model)
     batch_size = check_integer(batch_size, "batch_size", minimum=1)
     x, _ = _check_data(model, x, None, "mse", "x")
-    model.eval()
-    return np.concatenate(
-        [model.forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
-    )
+    return _predict(model, x, batch_size, "`x`")
 
 
 def evaluate(
@@ -339,10 +447,17 @@ def evaluate(
         Mean loss.
     accuracy : float
         Fraction of correct argmax predictions (``nan`` for MSE).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`fit`.
+    FloatingPointError
+        If the outputs or the loss overflow (weights of a diverged training
+        run).
     """
     model = _check_model(model)
     check_choice(loss, "loss", tuple(_LOSSES))
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
     x, y = _check_data(model, x, y, loss, "x")
-    outputs = predict(model, x, batch_size=batch_size)
-    value, _ = _LOSSES[loss](outputs, y)
-    return value, _accuracy(outputs, y, loss)
+    return _evaluate(model, x, y, loss, batch_size, "`x`")
