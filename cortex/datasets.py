@@ -16,9 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_rng, check_finite, check_integer, check_positive
-from .stimuli import grating
-from .visual_field import VisualField
+from ._validation import (
+    _describe,
+    as_rng,
+    check_bool,
+    check_finite,
+    check_integer,
+    check_memory,
+    check_positive,
+    check_range,
+)
+from .receptive_fields import _check_ppd
+from .stimuli import _MAX_CONTRAST, _MAX_FREQUENCY, grating
+from .visual_field import _EXTENT_RANGE, _MAX_POSITION, VisualField
 
 __all__ = ["load_digits", "load_mnist_5k", "orientation_discrimination", "train_test_split"]
 
@@ -92,7 +102,7 @@ def train_test_split(
     Parameters
     ----------
     images : numpy.ndarray, shape (N, ...)
-        Samples.
+        Samples (real numbers, finite), ``N >= 1``.
     labels : numpy.ndarray, shape (N,)
         Integer labels.
     test_fraction : float, optional
@@ -106,9 +116,20 @@ def train_test_split(
     -------
     x_train, y_train, x_test, y_test : numpy.ndarray
         The split.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not real numbers, ``labels`` not integers,
+        ``test_fraction`` not a real number, ``stratify`` not a bool, or
+        ``seed`` of another type.
+    ValueError
+        If ``images`` is 0-D, empty or not finite, ``labels`` is not
+        ``(N,)``, ``test_fraction`` is not in ``(0, 1)``, or ``seed`` is
+        negative.
     """
-    images = np.asarray(images)
-    labels = np.asarray(labels)
+    images = _as_samples(images)
+    labels = _as_labels(labels)
     if images.shape[:1] != labels.shape[:1] or labels.ndim != 1:
         raise ValueError(
             f"`labels` must have shape ({images.shape[0]},) like `images`, got {labels.shape}"
@@ -116,6 +137,7 @@ def train_test_split(
     frac = check_positive(test_fraction, "test_fraction")
     if frac >= 1:
         raise ValueError(f"`test_fraction` must be < 1, got {frac}")
+    stratify = check_bool(stratify, "stratify")
     rng = as_rng(seed)
     if stratify:
         test = []
@@ -129,6 +151,41 @@ def train_test_split(
     mask[test_idx] = True
     train_idx = rng.permutation(np.flatnonzero(~mask))
     return images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
+
+
+def _as_samples(images: object) -> np.ndarray:
+    """``images`` as an array of finite real numbers with at least one sample (no copy)."""
+    if images is None or isinstance(images, str | bytes | bool | np.bool_):
+        raise TypeError(f"`images` must be an array of numbers, got {_describe(images)}")
+    try:
+        array = np.asarray(images)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`images` must be an array of numbers, got {_describe(images)}") from exc
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"`images` must hold real numbers, got dtype {array.dtype}")
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"`images` must hold at least one sample, got shape {array.shape}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError("`images` must be finite, got NaN or infinite values")
+    return array
+
+
+def _as_labels(labels: object) -> np.ndarray:
+    """``labels`` as an integer array (booleans, floats and strings are refused)."""
+    if labels is None or isinstance(labels, str | bytes | bool | np.bool_):
+        raise TypeError(f"`labels` must be an array of integers, got {_describe(labels)}")
+    try:
+        array = np.asarray(labels)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`labels` must be an array of integers, got {_describe(labels)}") from exc
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"`labels` must hold integers, got dtype {array.dtype}")
+    return array
+
+
+#: bytes per image pixel that orientation_discrimination holds at once (gratings and
+#: their temporaries, noise, the sum and the float32 copy).
+_TASK_BYTES_PER_PIXEL = 32
 
 
 def orientation_discrimination(
@@ -153,17 +210,20 @@ def orientation_discrimination(
     n_samples : int
         Number of images (classes alternate, then are shuffled).
     size : int, optional
-        Image side in pixels.
+        Image side in pixels, >= 2.
     pixels_per_degree : float, optional
-        Sampling density (the field is ``size / pixels_per_degree`` degrees).
+        Sampling density (the field is ``size / pixels_per_degree`` degrees,
+        at most ``1e6``), in ``[1e-6, 1e6]``.
     reference, delta : float, optional
-        Orientations in degrees (0 = vertical bars); ``delta > 0``.
+        Orientations in degrees (0 = vertical bars); ``|reference| <= 1e9``,
+        ``delta`` in ``(0, 90]`` (a larger tilt is a smaller one of the other
+        sign).
     spatial_frequency : float, optional
-        Cycles/degree.
+        Cycles/degree, in ``(0, 1e5]``.
     contrast : float, optional
-        Grating amplitude (Michelson contrast), >= 0.
+        Grating amplitude (Michelson contrast), in ``[0, 1e6]``.
     noise : float, optional
-        Standard deviation of the added noise, >= 0.
+        Standard deviation of the added noise, in ``[0, 1e6]``.
     seed : None, int or numpy.random.Generator, optional
         Same seed, same data.
 
@@ -173,15 +233,46 @@ def orientation_discrimination(
         Contrast images.
     labels : numpy.ndarray, int64, shape (n_samples,)
         0 or 1.
+
+    Raises
+    ------
+    TypeError
+        If a parameter has the wrong type (booleans and strings are refused).
+    ValueError
+        If a parameter is out of its range.
+    cortex.MemoryBudgetError
+        If the images and their working arrays (about 32 bytes a pixel)
+        would exceed :func:`cortex.memory_budget`.
     """
     n = check_integer(n_samples, "n_samples", minimum=1)
     size = check_integer(size, "size", minimum=2)
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
-    reference = check_finite(reference, "reference")
-    delta = check_positive(delta, "delta")
-    contrast = check_positive(contrast, "contrast", allow_zero=True)
-    noise = check_positive(noise, "noise", allow_zero=True)
+    ppd = _check_ppd(pixels_per_degree)
+    if size / ppd > _EXTENT_RANGE[1]:
+        raise ValueError(
+            f"`pixels_per_degree` must be >= size / {_EXTENT_RANGE[1]:g} = "
+            f"{size / _EXTENT_RANGE[1]:g} (the field is size / pixels_per_degree <= "
+            f"{_EXTENT_RANGE[1]:g} deg), got {ppd:g}"
+        )
+    reference = check_range(
+        check_finite(reference, "reference"), "reference", -_MAX_POSITION, _MAX_POSITION
+    )
+    delta = check_range(check_positive(delta, "delta"), "delta", 0.0, 90.0, unit="deg")
+    spatial_frequency = check_range(
+        check_positive(spatial_frequency, "spatial_frequency"),
+        "spatial_frequency",
+        0.0,
+        _MAX_FREQUENCY,
+        unit="cycles/deg",
+    )
+    contrast = check_range(
+        check_positive(contrast, "contrast", allow_zero=True), "contrast", 0.0, _MAX_CONTRAST
+    )
+    noise = check_range(check_positive(noise, "noise", allow_zero=True), "noise", 0, _MAX_CONTRAST)
     rng = as_rng(seed)
+    check_memory(
+        float(_TASK_BYTES_PER_PIXEL) * n * size * size,
+        f"{n} orientation-discrimination images of {size}x{size} px",
+    )
     field = VisualField(size / ppd, size / ppd, ppd)
     labels = rng.permutation(np.arange(n) % 2).astype(np.int64)
     orientations = np.where(labels == 1, reference + delta, reference - delta)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, replace
+from numbers import Real
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -28,15 +29,51 @@ from ._validation import (
     as_rng,
     check_choice,
     check_integer,
+    check_memory,
     check_positive,
+    check_range,
 )
-from .receptive_fields import ReceptiveField
-from .visual_field import VisualField
+from .receptive_fields import _SIGMA_RANGE, ReceptiveField
+from .visual_field import _MAX_POSITION, VisualField
 
 __all__ = ["LATTICES", "Mosaic"]
 
 #: Lattice names accepted by :meth:`Mosaic.from_lattice`.
 LATTICES = ("square", "hexagonal", "jittered")
+
+# Numeric ranges (private; stated in the docstrings).
+#: lattice spacing, degrees: a millionth of a degree is below any pixel a field can have
+#: at 1e6 px/deg, and the count of sites is bounded by the memory budget.
+_SPACING_RANGE = (1e-6, 1e6)
+#: per-site RF scale factors (RF sizes vary about 100-fold across the visual field).
+_SCALE_RANGE = (1e-6, 1e6)
+#: slope of RF size against eccentricity, deg/deg (about 0.1-0.3 in V1).
+_SLOPE_RANGE = (0.0, 1e3)
+#: bytes per candidate lattice site that :meth:`Mosaic.from_lattice` holds at once
+#: (index grids, positions, jitter, masks, sorting), and per point of
+#: :meth:`Mosaic.coverage` (coordinates, rotated copies, counts); measured with tracemalloc.
+_LATTICE_BYTES_PER_SITE = 128
+_COVERAGE_BYTES_PER_POINT = 64
+
+
+def _check_spacing(value: object) -> float:
+    spacing = check_positive(value, "spacing")
+    return check_range(spacing, "spacing", *_SPACING_RANGE, unit="deg")
+
+
+def _check_jitter(value: object) -> float:
+    jitter = check_positive(value, "jitter", allow_zero=True)
+    if jitter > 0.5:
+        raise ValueError(f"`jitter` must be <= 0.5 (in units of spacing), got {jitter}")
+    return jitter
+
+
+def _n_lattice_sites(lattice: str, spacing: float, half_w: float, half_h: float) -> float:
+    """How many candidate sites :func:`_lattice_points` would make (a float: never overflows)."""
+    row_step = spacing if lattice == "square" else spacing * math.sqrt(3.0) / 2.0
+    n_rows = math.floor(half_h / row_step + 1e-9) + 1.0
+    n_cols = math.floor(half_w / spacing + 1e-9) + 2.0
+    return (2.0 * n_rows + 1.0) * (2.0 * n_cols + 1.0)
 
 
 def _lattice_points(
@@ -106,10 +143,14 @@ class Mosaic:
     Raises
     ------
     TypeError
-        If ``field`` is not a VisualField or the arrays are not numeric.
+        If ``field`` is not a VisualField, the arrays are not numeric
+        (boolean arrays are refused), ``lattice`` is not a string, or
+        ``spacing`` / ``jitter`` is not a real number.
     ValueError
-        If the shapes are wrong, values are not finite, scales are not > 0,
-        there are no centres, or a centre lies outside the field.
+        If the shapes are wrong, values are not finite, scales are not in
+        ``[1e-6, 1e6]``, there are no centres, a centre lies outside the
+        field, ``lattice`` is unknown, ``spacing`` is not in ``[1e-6, 1e6]``
+        deg (or nan for custom centres) or ``jitter`` not in ``[0, 0.5]``.
 
     Examples
     --------
@@ -130,10 +171,12 @@ class Mosaic:
     def __post_init__(self) -> None:
         if not isinstance(self.field, VisualField):
             raise TypeError(f"`field` must be a VisualField, got {type(self.field).__name__}")
+        _refuse_bools(self.centers, "centers")
         centers = as_float_array(self.centers, "centers", ndims=(2,), keep_float32=False)
         if centers.shape[1] != 2:
             raise ValueError(f"`centers` must have shape (n, 2), got shape {centers.shape}")
-        inside = self.field.contains(centers[:, 0], centers[:, 1])
+        inside = np.all(np.abs(centers) <= _MAX_POSITION, axis=1)  # far away: outside
+        inside[inside] = self.field.contains(centers[inside, 0], centers[inside, 1])
         if not np.all(inside):
             bad = centers[~inside][0]
             raise ValueError(
@@ -144,6 +187,7 @@ class Mosaic:
         if self.scales is None:
             scales = np.ones(len(centers))
         else:
+            _refuse_bools(self.scales, "scales")
             scales = as_float_array(self.scales, "scales", ndims=(1,), keep_float32=False)
             if scales.shape != (len(centers),):
                 raise ValueError(
@@ -152,6 +196,12 @@ class Mosaic:
                 )
             if np.any(scales <= 0):
                 raise ValueError(f"`scales` must be > 0, got minimum {scales.min()}")
+            lo, hi = float(scales.min()), float(scales.max())
+            if lo < _SCALE_RANGE[0] or hi > _SCALE_RANGE[1]:
+                raise ValueError(
+                    f"`scales` must be in [{_SCALE_RANGE[0]:g}, {_SCALE_RANGE[1]:g}], got values "
+                    f"from {lo:g} to {hi:g}"
+                )
         if centers is self.centers or np.shares_memory(centers, np.asarray(self.centers)):
             centers = centers.copy()  # never freeze the caller's array
         centers.flags.writeable = False
@@ -161,11 +211,17 @@ class Mosaic:
         object.__setattr__(self, "scales", scales)
         check_choice(self.lattice, "lattice", LATTICES + ("custom",))
         if self.lattice != "custom":
-            object.__setattr__(self, "spacing", check_positive(self.spacing, "spacing"))
-        jitter = check_positive(self.jitter, "jitter", allow_zero=True)
-        if jitter > 0.5:
-            raise ValueError(f"`jitter` must be <= 0.5 (in units of spacing), got {jitter}")
-        object.__setattr__(self, "jitter", jitter)
+            object.__setattr__(self, "spacing", _check_spacing(self.spacing))
+        elif isinstance(self.spacing, bool | np.bool_) or not isinstance(self.spacing, Real):
+            raise TypeError(
+                f"`spacing` must be a real number (nan for custom centres), got "
+                f"{type(self.spacing).__name__}"
+            )
+        elif not math.isnan(self.spacing):
+            object.__setattr__(self, "spacing", _check_spacing(self.spacing))
+        else:
+            object.__setattr__(self, "spacing", math.nan)
+        object.__setattr__(self, "jitter", _check_jitter(self.jitter))
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -186,7 +242,7 @@ class Mosaic:
         field : VisualField
             The visual field.
         spacing : float
-            Distance between neighbouring sites in degrees, > 0.
+            Distance between neighbouring sites in degrees, in ``[1e-6, 1e6]``.
         lattice : {"square", "hexagonal", "jittered"}, optional
             ``"jittered"`` is a hexagonal lattice whose sites are displaced
             uniformly within a disc of radius ``jitter * spacing``.
@@ -205,37 +261,53 @@ class Mosaic:
 
         Raises
         ------
+        TypeError
+            If ``field`` is not a VisualField, ``spacing``, ``jitter`` or
+            ``margin`` is not a real number (booleans are refused),
+            ``lattice`` is not a string or ``seed`` has another type.
         ValueError
-            If ``lattice`` is unknown, ``spacing`` is not > 0, ``jitter`` is
-            out of range or given for a regular lattice, or no site falls
-            inside the field.
+            If ``lattice`` is unknown, ``spacing`` is not in ``[1e-6, 1e6]``
+            deg, ``jitter`` is out of range or given for a regular lattice,
+            ``margin`` is negative, or no site falls inside the field.
+        cortex.MemoryBudgetError
+            If the candidate sites (about 128 bytes each) would exceed
+            :func:`cortex.memory_budget`: the spacing is too fine for the
+            field.
         """
         if not isinstance(field, VisualField):
             raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
-        spacing = check_positive(spacing, "spacing")
+        spacing = _check_spacing(spacing)
         check_choice(lattice, "lattice", LATTICES)
         margin = check_positive(margin, "margin", allow_zero=True)
+        if jitter is not None:
+            jitter = _check_jitter(jitter)
         if lattice == "jittered":
-            jitter = 0.25 if jitter is None else check_positive(jitter, "jitter", allow_zero=True)
-            if jitter > 0.5:
-                raise ValueError(f"`jitter` must be <= 0.5 (in units of spacing), got {jitter}")
-        elif jitter not in (None, 0, 0.0):
+            jitter = 0.25 if jitter is None else jitter
+        elif jitter not in (None, 0.0):
             raise ValueError(
                 f"`jitter` must be 0 for a {lattice!r} lattice, got {jitter!r}; "
                 "use lattice='jittered'"
             )
         else:
             jitter = 0.0
+        rng = as_rng(seed)  # validated for every lattice, used only to jitter
+        rng = rng if jitter > 0 else None
         lim_x, lim_y = field.limits
         half_w, half_h = lim_x - margin, lim_y - margin
+        kind = "square" if lattice == "square" else "hexagonal"
+        n_sites = _n_lattice_sites(kind, spacing, lim_x + spacing, lim_y + spacing)
+        check_memory(
+            _LATTICE_BYTES_PER_SITE * n_sites,
+            f"a {lattice} lattice of spacing {spacing:g} deg over the {field.width:g} x "
+            f"{field.height:g} deg field (about {n_sites:.3g} sites)",
+        )
         x, y = _lattice_points(
             "square" if lattice == "square" else "hexagonal",
             spacing,
             lim_x + spacing,
             lim_y + spacing,
         )
-        if jitter > 0:
-            rng = as_rng(seed)
+        if rng is not None:
             radius = jitter * spacing * np.sqrt(rng.uniform(size=x.size))
             angle = rng.uniform(0.0, 2.0 * math.pi, size=x.size)
             x = x + radius * np.cos(angle)
@@ -268,14 +340,14 @@ class Mosaic:
         Parameters
         ----------
         intercept : float
-            RF size at fixation in degrees, > 0.
+            RF size at fixation in degrees, in ``[1e-6, 1e6]``.
         slope : float
-            Growth of RF size per degree of eccentricity, >= 0 (about 0.1-0.3
-            in primate V1 for the RF's sigma-like size).
+            Growth of RF size per degree of eccentricity, in ``[0, 1000]``
+            (about 0.1-0.3 in primate V1 for the RF's sigma-like size).
         reference_size : float, optional
-            The size of the RF model at scale 1, in degrees; pass
-            ``rf.size`` so the model's size follows the formula exactly.
-            Default: ``intercept`` (the model is the foveal RF).
+            The size of the RF model at scale 1, in degrees, in ``[1e-6,
+            1e6]``; pass ``rf.size`` so the model's size follows the formula
+            exactly.  Default: ``intercept`` (the model is the foveal RF).
         n_levels : int, optional
             Quantise the scales to this many geometrically spaced levels, so
             the population needs only ``n_levels`` correlations (one per RF
@@ -283,7 +355,8 @@ class Mosaic:
             ``(max / min) ** (1 / (2 * n_levels)) - 1``.
         rtol : float or None, optional
             When ``n_levels`` is not given: use as few levels as keep every
-            size within this relative error of the formula (default 5%).
+            size within this relative error of the formula (default 5%), in
+            ``(0, 1]``.
             ``None`` (with ``n_levels=None``) keeps every distinct size exactly
             (one correlation per neuron: slow for large mosaics).
 
@@ -294,23 +367,43 @@ class Mosaic:
 
         Raises
         ------
+        TypeError
+            If a parameter is not a number of the right kind (``n_levels`` an
+            integer; booleans are refused).
         ValueError
-            If a parameter is out of range.
+            If a parameter is out of range, or the scales the formula gives
+            leave ``[1e-6, 1e6]``.
+        cortex.MemoryBudgetError
+            If the quantisation levels (``n_levels``, or as many as ``rtol``
+            asks for) would exceed :func:`cortex.memory_budget`.
         """
-        intercept = check_positive(intercept, "intercept")
-        slope = check_positive(slope, "slope", allow_zero=True)
-        reference = (
-            intercept
-            if reference_size is None
-            else check_positive(reference_size, "reference_size")
+        intercept = _check_size(intercept, "intercept")
+        slope = check_range(
+            check_positive(slope, "slope", allow_zero=True), "slope", *_SLOPE_RANGE, unit="deg/deg"
         )
-        scales = (intercept + slope * self.eccentricity) / reference
-        lo, hi = scales.min(), scales.max()
-        if n_levels is None and rtol is not None:
-            rtol = check_positive(rtol, "rtol")
-            n_levels = max(1, math.ceil(math.log(hi / lo) / (2 * math.log1p(rtol)) - 1e-12))
+        reference = (
+            intercept if reference_size is None else _check_size(reference_size, "reference_size")
+        )
         if n_levels is not None:
             n_levels = check_integer(n_levels, "n_levels", minimum=1)
+        elif rtol is not None:
+            rtol = check_range(check_positive(rtol, "rtol"), "rtol", 0.0, 1.0, low_open=True)
+        scales = (intercept + slope * self.eccentricity) / reference
+        lo, hi = scales.min(), scales.max()
+        if lo < _SCALE_RANGE[0] or hi > _SCALE_RANGE[1]:
+            raise ValueError(
+                f"the RF scales (intercept + slope * eccentricity) / reference_size must be in "
+                f"[{_SCALE_RANGE[0]:g}, {_SCALE_RANGE[1]:g}], got values from {lo:g} to {hi:g} "
+                f"(intercept={intercept:g}, slope={slope:g}, reference_size={reference:g})"
+            )
+        if n_levels is None and rtol is not None:
+            wanted = math.log(hi / lo) / (2 * math.log1p(rtol)) - 1e-12
+            check_memory(
+                24.0 * wanted, f"quantising the RF scales to {wanted:.3g} levels (rtol={rtol:g})"
+            )
+            n_levels = max(1, math.ceil(wanted))
+        if n_levels is not None:
+            check_memory(24.0 * n_levels, f"quantising the RF scales to {n_levels} levels")
             if hi > lo * (1 + 1e-12):
                 edges = np.geomspace(lo, hi, n_levels + 1)
                 idx = np.clip(np.searchsorted(edges, scales, side="right") - 1, 0, n_levels - 1)
@@ -392,19 +485,37 @@ class Mosaic:
         Raises
         ------
         TypeError
-            If ``rf`` is not a ReceptiveField.
+            If ``rf`` is not a ReceptiveField, ``points`` is not numeric or
+            ``level`` has the wrong type.
         ValueError
-            If ``level`` or ``points`` is invalid.
+            If ``level`` is invalid, or ``points`` is not ``(m, 2)``, empty,
+            not finite or farther than ``1e9`` deg from fixation.
+        cortex.MemoryBudgetError
+            If the counting (about 64 bytes per point) would exceed
+            :func:`cortex.memory_budget`.
         """
         _check_rf(rf)
         a, b, angle = rf.contour(level)
         if points is None:
-            x, y = self.field.grid()
-            px, py, shape = x.ravel(), y.ravel(), x.shape
+            rows, cols = self.field.shape
+            n_points = float(rows) * cols
         else:
+            _refuse_bools(points, "points")
             pts = as_float_array(points, "points", ndims=(2,), keep_float32=False)
             if pts.shape[1] != 2:
                 raise ValueError(f"`points` must have shape (m, 2), got shape {pts.shape}")
+            worst = float(np.max(np.abs(pts)))
+            if worst > _MAX_POSITION:
+                raise ValueError(
+                    f"`points` must be in [-{_MAX_POSITION:g}, {_MAX_POSITION:g}] deg, "
+                    f"got {worst:g}"
+                )
+            n_points = float(len(pts))
+        check_memory(_COVERAGE_BYTES_PER_POINT * n_points, f"the coverage at {n_points:.0f} points")
+        if points is None:
+            x, y = self.field.grid()
+            px, py, shape = x.ravel(), y.ravel(), x.shape
+        else:
             px, py, shape = pts[:, 0], pts[:, 1], (len(pts),)
         t = math.radians(angle)
         c, s = math.cos(t), math.sin(t)
@@ -436,6 +547,11 @@ class Mosaic:
         -------
         float
             ``density * pi * a * b * mean(scale**2)`` (dimensionless).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``rf`` is not a ReceptiveField or ``level`` is invalid.
         """
         _check_rf(rf)
         a, b, _ = rf.contour(level)
@@ -457,12 +573,18 @@ class Mosaic:
         level : {"sigma", "half-max"} or float, optional
             The contour that must tile.
         stacklevel : int, optional
-            Passed to :func:`warnings.warn`.
+            Passed to :func:`warnings.warn` (>= 1).
 
         Returns
         -------
         bool
             True if a gap was found (and warned about).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``rf`` is not a ReceptiveField, ``level`` is invalid or
+            ``stacklevel`` is not an integer >= 1.
 
         Warns
         -----
@@ -470,6 +592,7 @@ class Mosaic:
             If the lattice spacing leaves gaps (coverage below 1).
         """
         _check_rf(rf)
+        stacklevel = check_integer(stacklevel, "stacklevel", minimum=1)
         needed = self.covering_radius
         if math.isnan(needed):
             return False
@@ -485,6 +608,23 @@ class Mosaic:
             )
             return True
         return False
+
+
+def _refuse_bools(value: object, name: str) -> None:
+    """Booleans are not numbers: refuse boolean arrays (TypeError naming ``name``)."""
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be an array of numbers, got {value!r}")
+    try:
+        kind = np.asarray(value).dtype.kind
+    except (TypeError, ValueError):
+        return  # ragged: as_float_array phrases it
+    if kind == "b":
+        raise TypeError(f"`{name}` must hold numbers, got booleans")
+
+
+def _check_size(value: object, name: str) -> float:
+    """An RF size in degrees: > 0 and in the range of RF sigmas."""
+    return check_range(check_positive(value, name), name, *_SIGMA_RANGE, unit="deg")
 
 
 def _check_rf(rf: object) -> ReceptiveField:

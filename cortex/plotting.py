@@ -15,22 +15,33 @@ scatter, never one artist per neuron.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.collections import EllipseCollection
-from matplotlib.colors import BoundaryNorm
+from matplotlib.colors import BoundaryNorm, Colormap, to_rgba_array
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 from scipy.spatial import cKDTree
 
-from ._validation import as_float_array, check_choice, check_integer, check_positive
+from ._validation import (
+    _describe,
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_integer,
+    check_memory,
+    check_positive,
+    check_range,
+)
 from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
 from .population import Population
-from .receptive_fields import ReceptiveField
+from .receptive_fields import ReceptiveField, _check_n_sigma, _check_ppd
 from .visual_field import VisualField
 
 __all__ = [
@@ -47,22 +58,84 @@ __all__ = [
 ]
 
 _PARTS = ("real", "imag", "abs")
+#: largest line width (points) and marker area (points**2) the plots accept.
+_MAX_LINEWIDTH = 1e3
+_MAX_MARKER_SIZE = 1e8
 
 
 # -- helpers -----------------------------------------------------------------
+def _check_ax(ax: object) -> None:
+    """Refuse an ``ax`` that is neither None nor an Axes (before anything is drawn)."""
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
 def _get_ax(ax: object) -> Axes:
     """Return ``ax``, or the current Axes if it is None."""
-    if ax is None:
-        return plt.gca()
-    if not isinstance(ax, Axes):
-        raise TypeError(f"`ax` must be a matplotlib Axes or None, got {type(ax).__name__}")
-    return ax
+    _check_ax(ax)
+    return plt.gca() if ax is None else ax
+
+
+def _check_cmap(cmap: object) -> None:
+    """``cmap`` must be a Colormap or the name of a registered one."""
+    if isinstance(cmap, Colormap):
+        return
+    if not isinstance(cmap, str):
+        raise TypeError(
+            f"`cmap` must be a colormap name or a matplotlib Colormap, got {_describe(cmap)}"
+        )
+    if cmap not in colormaps:
+        raise ValueError(
+            f"`cmap` must be the name of a registered colormap (matplotlib.colormaps), got {cmap!r}"
+        )
+
+
+def _check_color(value: object, name: str) -> None:
+    """``value`` must be a matplotlib colour (or a sequence of them, or "none")."""
+    if isinstance(value, bool | np.bool_) or value is None:
+        raise TypeError(f"`{name}` must be a matplotlib color, got {_describe(value)}")
+    try:
+        to_rgba_array(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be a matplotlib color, got {_describe(value)}") from exc
+
+
+def _check_field(field: object) -> VisualField:
+    if not isinstance(field, VisualField):
+        raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
+    return field
 
 
 def _label_degrees(ax: Axes) -> None:
     ax.set_xlabel("x (deg)")
     ax.set_ylabel("y (deg)")
     ax.set_aspect("equal")
+
+
+def _as_correlation(value: object) -> np.ndarray:
+    """Correlations as a float array: numeric, NaN allowed (silent units), no inf, in [-1, 1]."""
+    if value is None or isinstance(value, str | bytes | bool | np.bool_):
+        raise TypeError(f"`correlation` must be array-like of numbers, got {_describe(value)}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"`correlation` must be array-like of numbers, got {_describe(value)}"
+        ) from exc
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"`correlation` must hold real numbers, got dtype {array.dtype}")
+    array = array.astype(float, copy=False)
+    if array.size == 0:
+        raise ValueError(f"`correlation` must not be empty, got shape {array.shape}")
+    if np.any(np.isinf(array)):
+        raise ValueError("`correlation` must be finite or NaN, got infinite values")
+    finite = array[np.isfinite(array)]
+    if finite.size and (finite.min() < -1 - 1e-9 or finite.max() > 1 + 1e-9):
+        raise ValueError(
+            f"`correlation` must be in [-1, 1], got values from {finite.min():g} to "
+            f"{finite.max():g}"
+        )
+    return array
 
 
 def _mosaic_and_rf(mosaic: object, rf: object) -> tuple[Mosaic, ReceptiveField]:
@@ -134,20 +207,30 @@ def plot_kernel(
     ------
     TypeError
         If ``rf`` is neither a ReceptiveField nor numeric, ``pixels_per_degree``
-        is missing or not a number, ``part`` is not a string, or ``ax`` is not
-        an Axes.
+        is missing or not a number, ``part`` is not a string, ``cmap`` is
+        neither a name nor a Colormap, ``colorbar`` is not a bool, or ``ax``
+        is not an Axes.
     ValueError
         If the kernel is not 2-D, is empty or not finite,
-        ``pixels_per_degree`` or ``n_sigma`` is not > 0, or ``part`` is unknown.
+        ``pixels_per_degree`` is not in ``[1e-6, 1e6]`` px/deg, ``n_sigma``
+        not in ``(0, 100]``, ``part`` is unknown or ``cmap`` not a registered
+        colormap.
+    cortex.MemoryBudgetError
+        If sampling an RF model's kernel would exceed
+        :func:`cortex.memory_budget`.
     """
     check_choice(part, "part", _PARTS)
     if pixels_per_degree is None:
         raise TypeError(
             "`pixels_per_degree` is required (it sets the kernel's extent in degrees), got None"
         )
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+    ppd = _check_ppd(pixels_per_degree)
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
+    n_sigma = _check_n_sigma(n_sigma)  # checked for kernel arrays too, where it is unused
+    _check_ax(ax)
     if isinstance(rf, ReceptiveField):
-        kernel = rf.kernel(ppd, n_sigma=check_positive(n_sigma, "n_sigma"))
+        kernel = rf.kernel(ppd, n_sigma=n_sigma)
     else:
         kernel = as_float_array(rf, "rf", ndims=(2,), allow_complex=True, keep_float32=False)
     ax = _get_ax(ax)
@@ -209,19 +292,21 @@ def plot_image(
     Raises
     ------
     TypeError
-        If ``image`` is not numeric, ``field`` is not a VisualField or ``ax``
-        is not an Axes.
+        If ``image`` is not numeric, ``field`` is not a VisualField, ``cmap``
+        is neither a name nor a Colormap, ``colorbar`` is not a bool, or
+        ``ax`` is not an Axes.
     ValueError
-        If ``image`` is not 2-D, is empty or not finite, or its shape differs
-        from ``field.shape``.
+        If ``image`` is not 2-D, is empty or not finite, its shape differs
+        from ``field.shape``, or ``cmap`` is not a registered colormap.
     """
     image = as_float_array(image, "image", ndims=(2,))
-    if not isinstance(field, VisualField):
-        raise TypeError(f"`field` must be a VisualField, got {type(field).__name__}")
+    field = _check_field(field)
     if image.shape != field.shape:
         raise ValueError(
             f"`image` must have the field's shape {field.shape}, got shape {image.shape}"
         )
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
     ax = _get_ax(ax)
     artist = ax.imshow(image, extent=field.extent, origin="upper", cmap=cmap, **kwargs)
     _label_degrees(ax)
@@ -261,7 +346,7 @@ def plot_mosaic(
     facecolor, edgecolor : color, optional
         Fill and outline of the ellipses.
     linewidth : float, optional
-        Outline width in points.
+        Outline width in points, in ``[0, 1000]``.
     show_centers : bool, optional
         Also mark the RF centres (one scatter).
     **kwargs
@@ -278,12 +363,21 @@ def plot_mosaic(
     ------
     TypeError
         If ``mosaic`` is neither a Mosaic nor a Population, ``rf`` is missing
-        or not a ReceptiveField, or ``ax`` is not an Axes.
+        or not a ReceptiveField, ``linewidth`` is not a number,
+        ``show_centers`` is not a bool, a colour is None or a bool, or ``ax``
+        is not an Axes.
     ValueError
-        If ``level`` is invalid.
+        If ``level`` is invalid, a colour is not a matplotlib colour, or
+        ``linewidth`` is not in ``[0, 1000]``.
     """
     mosaic, rf = _mosaic_and_rf(mosaic, rf)
     a, b, angle = rf.contour(level)
+    _check_color(facecolor, "facecolor")
+    _check_color(edgecolor, "edgecolor")
+    linewidth = check_range(
+        check_positive(linewidth, "linewidth", allow_zero=True), "linewidth", 0.0, _MAX_LINEWIDTH
+    )
+    show_centers = check_bool(show_centers, "show_centers")
     ax = _get_ax(ax)
     scales = np.asarray(mosaic.scales, dtype=float)
     ellipses = EllipseCollection(
@@ -353,11 +447,17 @@ def plot_coverage(
     ------
     TypeError
         If ``mosaic`` is neither a Mosaic nor a Population, ``rf`` is missing
-        or not a ReceptiveField, or ``ax`` is not an Axes.
+        or not a ReceptiveField, ``cmap`` is neither a name nor a Colormap,
+        ``colorbar`` is not a bool, or ``ax`` is not an Axes.
     ValueError
         If ``level`` is invalid or ``cmap`` unknown.
+    cortex.MemoryBudgetError
+        If counting the coverage would exceed :func:`cortex.memory_budget`.
     """
     mosaic, rf = _mosaic_and_rf(mosaic, rf)
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
+    _check_ax(ax)
     counts = mosaic.coverage(rf, level)
     factor = mosaic.coverage_factor(rf, level)
     ax = _get_ax(ax)
@@ -430,7 +530,7 @@ def plot_response_map(
     colorbar : bool, optional
         Add a colorbar labelled "response".
     size : float, optional
-        Marker area in points**2.  Default: markers that roughly tile the
+        Marker area in points**2, in ``(0, 1e8]``.  Default: markers that roughly tile the
         field, from the mean nearest-neighbour spacing of the sites and the
         Axes' current size (call after the figure's layout is set).
     **kwargs
@@ -450,10 +550,12 @@ def plot_response_map(
     TypeError
         If ``population`` is not a Population, ``responses`` is not real
         numbers, ``neuron_type`` is not an integer, ``size`` is not a number,
+        ``cmap`` is neither a name nor a Colormap, ``colorbar`` is not a bool,
         or ``ax`` is not an Axes.
     ValueError
         If ``responses`` is not 1-D of length ``population.n_neurons``, is
-        not finite, or ``neuron_type`` is out of range.
+        not finite, ``neuron_type`` or ``size`` is out of range, or ``cmap``
+        is not a registered colormap.
     """
     if not isinstance(population, Population):
         raise TypeError(f"`population` must be a Population, got {type(population).__name__}")
@@ -471,7 +573,9 @@ def plot_response_map(
             f"{population.n_types} type(s), got {neuron_type}"
         )
     if size is not None:
-        size = check_positive(size, "size")
+        size = check_range(check_positive(size, "size"), "size", 0.0, _MAX_MARKER_SIZE)
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
     ax = _get_ax(ax)
     n_sites = population.n_sites
     values = values[neuron_type * n_sites : (neuron_type + 1) * n_sites]
@@ -543,17 +647,30 @@ def plot_tuning_curve(
     Raises
     ------
     TypeError
-        If ``curve`` is not a TuningCurve or ``ax`` is not an Axes.
+        If ``curve`` is not a TuningCurve, ``units`` is not an int or a
+        sequence of ints, ``polar`` or ``show_preferred`` is not a bool, or
+        ``ax`` is not an Axes.
     ValueError
         If ``polar`` is asked for a frequency or contrast curve, a polar plot
-        for a Cartesian ``ax`` (or the reverse), or a unit is out of range.
+        for a Cartesian ``ax`` (or the reverse), ``units`` is empty or not
+        1-D, or a unit is out of range.
     """
     if not isinstance(curve, TuningCurve):
         raise TypeError(f"`curve` must be a TuningCurve, got {type(curve).__name__}")
+    polar = check_bool(polar, "polar")
+    show_preferred = check_bool(show_preferred, "show_preferred")
+    _check_ax(ax)
     n_units = curve.responses.shape[1]
-    index = np.arange(min(n_units, 10)) if units is None else np.atleast_1d(units)
-    if index.dtype.kind not in "iu" or index.size == 0:
-        raise TypeError(f"`units` must be an int or a sequence of ints, got {units!r}")
+    try:
+        index = np.arange(min(n_units, 10)) if units is None else np.atleast_1d(units)
+    except (TypeError, ValueError):  # ragged
+        index = np.array([None])
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"`units` must be an int or a sequence of ints, got {_describe(units)}")
+    if index.ndim != 1 or index.size == 0:
+        raise ValueError(
+            f"`units` must be an int or a non-empty 1-D sequence of ints, got shape {index.shape}"
+        )
     if index.min() < 0 or index.max() >= n_units:
         raise ValueError(f"`units` must be in [0, {n_units}), got {index.tolist()}")
     if polar and curve.parameter not in ("orientation", "phase"):
@@ -647,9 +764,17 @@ def plot_rf_map(
     ------
     TypeError, ValueError
         As :func:`plot_image` (NaN maps, from units that never responded, are
-        refused).
+        refused); TypeError if ``label`` is not a string.
     """
     rf_map = as_float_array(rf_map, "rf_map", ndims=(2,))
+    field = _check_field(field)
+    if rf_map.shape != field.shape:
+        raise ValueError(
+            f"`rf_map` must have the field's shape {field.shape}, got shape {rf_map.shape}"
+        )
+    if not isinstance(label, str):
+        raise TypeError(f"`label` must be a string, got {_describe(label)}")
+    colorbar = check_bool(colorbar, "colorbar")
     limit = float(np.abs(rf_map).max()) or 1.0
     kwargs.setdefault("vmin", -limit)
     kwargs.setdefault("vmax", limit)
@@ -673,24 +798,39 @@ def plot_mapping_convergence(
     Parameters
     ----------
     counts : array_like of int, shape (n_counts,)
-        Stimulus counts (log axis).
+        Stimulus counts (log axis), > 0.
     correlation : array_like, shape (n_counts,) or (n_counts, n_units)
-        As returned by :func:`cortex.analysis.rf_mapping_convergence`.
+        As returned by :func:`cortex.analysis.rf_mapping_convergence`,
+        in ``[-1, 1]``; NaN (a unit that never responded) is drawn as a gap.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default the current Axes.
     labels : sequence of str, optional
         Legend label per unit (column).
     target : float or None, optional
-        Draw a horizontal reference line at this correlation.
+        Draw a horizontal reference line at this correlation, in ``[-1, 1]``.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If ``counts`` or ``correlation`` is not numeric, ``labels`` is not a
+        sequence of strings, ``target`` is not a number, or ``ax`` is not an
+        Axes.
+    ValueError
+        If ``counts`` is not 1-D, empty, not finite or not > 0,
+        ``correlation`` has the wrong shape, infinite values or values
+        outside ``[-1, 1]``, ``labels`` has the wrong length, or ``target``
+        is not in ``[-1, 1]``.
     """
     counts = as_float_array(counts, "counts", ndims=(1,))
-    corr = np.asarray(correlation, dtype=float)
+    if np.any(counts <= 0):
+        raise ValueError(f"`counts` must be > 0 (a log axis), got minimum {float(counts.min()):g}")
+    corr = _as_correlation(correlation)
     if corr.ndim == 1:
         corr = corr[:, np.newaxis]
     if corr.ndim != 2 or corr.shape[0] != counts.size:
@@ -698,6 +838,15 @@ def plot_mapping_convergence(
             f"`correlation` must have shape ({counts.size},) or ({counts.size}, n_units), "
             f"got shape {np.shape(correlation)}"
         )
+    if labels is not None:
+        if isinstance(labels, str) or not isinstance(labels, list | tuple | np.ndarray):
+            raise TypeError(f"`labels` must be a sequence of strings, got {_describe(labels)}")
+        if len(labels) != corr.shape[1] or not all(isinstance(n, str) for n in labels):
+            raise ValueError(
+                f"`labels` must hold one string per unit ({corr.shape[1]}), got {list(labels)!r}"
+            )
+    if target is not None:
+        target = check_range(check_finite(target, "target"), "target", -1.0, 1.0)
     ax = _get_ax(ax)
     names = [None] * corr.shape[1] if labels is None else list(labels)
     for k in range(corr.shape[1]):
@@ -709,7 +858,8 @@ def plot_mapping_convergence(
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("number of noise stimuli")
     ax.set_ylabel("correlation with the true RF")
-    ax.set_ylim(min(0.0, float(np.nanmin(corr)) - 0.05), 1.02)
+    lowest = float(np.nanmin(corr)) if np.any(np.isfinite(corr)) else 0.0
+    ax.set_ylim(min(0.0, lowest - 0.05), 1.02)
     if labels is not None:
         ax.legend(fontsize="small")
     return ax
@@ -743,10 +893,11 @@ def plot_filter_grid(
     ax : matplotlib.axes.Axes, optional
         Where to draw; default the current Axes.
     n_columns : int, optional
-        Tiles per row; default about ``sqrt(n)`` (twice that with fits).
+        Tiles per row (>= 1); default about ``sqrt(n)`` (twice that with fits).
     pixels_per_degree : float, optional
         The sampling the fits were made with (as given to
-        :func:`~cortex.analysis.fit_gabor`; 1 = pixel units).
+        :func:`~cortex.analysis.fit_gabor`; 1 = pixel units), in
+        ``[1e-6, 1e6]``.
     cmap : str or matplotlib.colors.Colormap, optional
         Diverging colormap.
     gap : int, optional
@@ -761,15 +912,27 @@ def plot_filter_grid(
     Raises
     ------
     TypeError, ValueError
-        If ``weights`` is not 3-D or 4-D numeric, ``fits`` has the wrong length
-        or holds something else than GaborFit / None.
+        If ``weights`` is not 3-D or 4-D numeric, ``fits`` is not a sequence,
+        has the wrong length or holds something else than GaborFit / None,
+        ``n_columns`` or ``gap`` is not an integer in range,
+        ``pixels_per_degree`` is out of range, ``cmap`` is not a colormap, or
+        ``ax`` is not an Axes.
+    cortex.MemoryBudgetError
+        If the tiled image (``n_columns`` and ``gap`` set its size) would
+        exceed :func:`cortex.memory_budget`.
     """
     w = as_float_array(weights, "weights", ndims=(3, 4))
     filters = w.reshape(-1, *w.shape[-2:]).astype(float)
     n, kh, kw = filters.shape
     gap = check_integer(gap, "gap", minimum=0)
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+    ppd = _check_ppd(pixels_per_degree)
+    _check_cmap(cmap)
+    _check_ax(ax)
     if fits is not None:
+        if isinstance(fits, str | bytes) or not isinstance(fits, Iterable):
+            raise TypeError(
+                f"`fits` must be a sequence of GaborFit (or None), got {_describe(fits)}"
+            )
         fits = list(fits)
         if len(fits) != n:
             raise ValueError(f"`fits` must hold one fit per filter ({n}), got {len(fits)}")
@@ -781,6 +944,11 @@ def plot_filter_grid(
     n_columns = check_integer(n_columns, "n_columns", minimum=1)
     n_rows = math.ceil(n / n_columns)
     tile_h = kh * (2 if fits is not None else 1) + (gap if fits is not None else 0)
+    grid_shape = (float(n_rows) * (tile_h + gap) - gap, float(n_columns) * (kw + gap) - gap)
+    check_memory(
+        8.0 * grid_shape[0] * grid_shape[1],
+        f"the filter grid ({grid_shape[0]:.0f}x{grid_shape[1]:.0f} px)",
+    )
     grid = np.full((n_rows * (tile_h + gap) - gap, n_columns * (kw + gap) - gap), np.nan)
     for i, k in enumerate(filters):
         scale = np.abs(k).max() or 1.0
@@ -848,12 +1016,17 @@ def plot_layer_tiling(
 
     Raises
     ------
+    TypeError
+        If ``field`` is not a VisualField, ``every`` is not an integer or
+        ``model`` / ``layer`` has the wrong type.
     ValueError
         If ``layer`` is out of range or has no spatial RF (the message names
-        the layer's index and class).
+        the layer's index and class), or ``every`` < 1.
     """
     from .nn.receptive_field import _resolve_layer, receptive_field, unit_tiling
 
+    field = _check_field(field)
+    _check_ax(ax)
     every = check_integer(every, "every", minimum=1)
     layer = _resolve_layer(model, layer, spatial=True)
     mosaic, rf, units = unit_tiling(model, layer, field)

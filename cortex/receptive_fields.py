@@ -26,7 +26,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._validation import check_choice, check_finite, check_positive
+from ._validation import check_choice, check_finite, check_memory, check_positive, check_range
+from .visual_field import _PPD_RANGE, _as_coordinates, _check_broadcast
 
 __all__ = [
     "ComplexCell",
@@ -42,6 +43,71 @@ __all__ = [
 
 _HALF_MAX = math.sqrt(2.0 * math.log(2.0))
 _TWO_PI2 = 2.0 * math.pi**2
+
+# Numeric ranges (private; stated in the docstrings).  Each is far beyond any RF measured
+# in primate vision (sigmas of arc minutes to tens of degrees, carriers up to ~60
+# cycles/deg) and keeps every kernel, profile and spectrum finite and free of
+# overflow: with sigmas >= 1e-6 deg and offsets <= 1e9 deg, (x / sigma)**2 <= 1e30.
+#: envelope sigmas (and the DoG's centre and surround), degrees.
+_SIGMA_RANGE = (1e-6, 1e6)
+#: a Gabor's carrier frequency, cycles/degree (1,700 times the human acuity limit).
+_MAX_FREQUENCY = 1e5
+#: the largest |amplitude| (a gain in arbitrary response units).
+_MAX_AMPLITUDE = 1e100
+#: DoG surround volume relative to the centre's (measured: about 0.3 to 1.2).
+_MAX_SURROUND_WEIGHT = 100.0
+#: kernel support in sigmas: past ~38.6 sigmas a Gaussian underflows to exactly 0.
+_MAX_N_SIGMA = 100.0
+#: contour levels in sigmas.
+_LEVEL_RANGE = (1e-3, 100.0)
+#: offsets given to ``profile`` (degrees) and frequencies to ``frequency_response``
+#: (cycles/degree).
+_MAX_OFFSET = 1e9
+_MAX_QUERY_FREQUENCY = 1e9
+#: bytes per kernel pixel that sampling an RF holds at once (the kernel and the
+#: temporaries of the profile), real and complex kernels; measured with tracemalloc.
+_KERNEL_BYTES_PER_PIXEL = {False: 48, True: 64}
+
+
+def _check_length(value: object, name: str) -> float:
+    """A sigma in degrees: > 0 and in ``_SIGMA_RANGE``."""
+    return check_range(check_positive(value, name), name, *_SIGMA_RANGE, unit="deg")
+
+
+def _check_ppd(value: object) -> float:
+    """``pixels_per_degree``: > 0 and in ``_PPD_RANGE``."""
+    ppd = check_positive(value, "pixels_per_degree")
+    return check_range(ppd, "pixels_per_degree", *_PPD_RANGE, unit="px/deg")
+
+
+def _check_n_sigma(value: object) -> float:
+    """``n_sigma``: > 0 and at most ``_MAX_N_SIGMA``."""
+    n_sigma = check_positive(value, "n_sigma")
+    return check_range(n_sigma, "n_sigma", 0.0, _MAX_N_SIGMA, low_open=True, unit="sigmas")
+
+
+def _offsets(x: object, y: object, names: tuple[str, str], limit: float, unit: str):
+    """Validated coordinate arrays ``x, y`` (finite, ``|.| <= limit``, broadcastable)."""
+    x = _as_coordinates(x, names[0], limit, unit)
+    y = _as_coordinates(y, names[1], limit, unit)
+    _check_broadcast(x, y, *names)
+    return x, y
+
+
+def _positions(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    return _offsets(x, y, ("x", "y"), _MAX_OFFSET, "deg")
+
+
+def _frequencies(fx: object, fy: object) -> tuple[np.ndarray, np.ndarray]:
+    return _offsets(fx, fy, ("fx", "fy"), _MAX_QUERY_FREQUENCY, "cycles/deg")
+
+
+def _rescaled(rf: ReceptiveField, factor: float, **changes: float) -> ReceptiveField:
+    """``replace(rf, **changes)``, an out-of-range result blamed on ``factor``."""
+    try:
+        return replace(rf, **changes)
+    except ValueError as exc:
+        raise ValueError(f"`factor` {factor:g} takes the RF out of range: {exc}") from None
 
 
 def contour_radius(level: str | float) -> float:
@@ -62,14 +128,16 @@ def contour_radius(level: str | float) -> float:
     Raises
     ------
     TypeError
-        If ``level`` is neither a string nor a number.
+        If ``level`` is neither a string nor a number (booleans are refused).
     ValueError
-        If ``level`` is an unknown string or a non-positive number.
+        If ``level`` is an unknown string, or a number not in ``[0.001, 100]``
+        sigmas (past ~39 sigmas a Gaussian is exactly 0; below 0.001 the
+        contour is a point).
     """
     if isinstance(level, str):
         check_choice(level, "level", ("sigma", "half-max"))
         return 1.0 if level == "sigma" else _HALF_MAX
-    return check_positive(level, "level")
+    return check_range(check_positive(level, "level"), "level", *_LEVEL_RANGE, unit="sigmas")
 
 
 def _gauss_density(x: np.ndarray, y: np.ndarray, sx: float, sy: float) -> np.ndarray:
@@ -139,16 +207,49 @@ class ReceptiveField:
             Semi-axes in degrees along and across ``angle``.
         angle : float
             Orientation of the ``a`` axis, degrees counter-clockwise from +x.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``level`` is invalid (see :func:`contour_radius`).
         """
         r = contour_radius(level)
         su, sv, angle = self.envelope
         return r * su, r * sv, angle
 
     def kernel_radius(self, pixels_per_degree: float, n_sigma: float = 3.0) -> int:
-        """Half-width ``h`` in pixels of :meth:`kernel` (the kernel is ``2h + 1`` wide)."""
-        ppd = check_positive(pixels_per_degree, "pixels_per_degree")
-        n_sigma = check_positive(n_sigma, "n_sigma")
+        """Half-width ``h`` in pixels of :meth:`kernel` (the kernel is ``2h + 1`` wide).
+
+        Parameters
+        ----------
+        pixels_per_degree : float
+            Sampling density, in ``[1e-6, 1e6]`` px/deg.
+        n_sigma : float, optional
+            Support in sigmas, in ``(0, 100]``.
+
+        Returns
+        -------
+        int
+            ``ceil(n_sigma * support_sigma * pixels_per_degree)``.
+
+        Raises
+        ------
+        TypeError
+            If a parameter is not a real number.
+        ValueError
+            If a parameter is out of its range.
+        """
+        ppd = _check_ppd(pixels_per_degree)
+        n_sigma = _check_n_sigma(n_sigma)
         return int(math.ceil(n_sigma * self.support_sigma * ppd - 1e-9))
+
+    def _check_kernel_memory(self, side: int, ppd: float) -> None:
+        """Refuse sampling a ``side x side`` kernel whose working memory exceeds the budget."""
+        per_pixel = _KERNEL_BYTES_PER_PIXEL[self.is_energy]
+        check_memory(
+            float(per_pixel) * side * side,
+            f"the {side}x{side} px kernel of {self!r} at {ppd:g} px/deg",
+        )
 
     def kernel(self, pixels_per_degree: float, *, n_sigma: float = 3.0) -> np.ndarray:
         """Sample the RF on a pixel grid.
@@ -172,8 +273,14 @@ class ReceptiveField:
 
         Raises
         ------
-        TypeError, ValueError
-            If ``pixels_per_degree`` or ``n_sigma`` is not a finite number > 0.
+        TypeError
+            If ``pixels_per_degree`` or ``n_sigma`` is not a real number.
+        ValueError
+            If ``pixels_per_degree`` is not in ``[1e-6, 1e6]`` px/deg or
+            ``n_sigma`` not in ``(0, 100]``.
+        cortex.MemoryBudgetError
+            If the kernel and its working arrays would exceed
+            :func:`cortex.memory_budget` (checked before allocating).
 
         Warns
         -----
@@ -181,8 +288,9 @@ class ReceptiveField:
             If the RF's envelope is smaller than a pixel, or a carrier
             frequency exceeds the Nyquist frequency (the kernel aliases).
         """
-        ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+        ppd = _check_ppd(pixels_per_degree)
         h = self.kernel_radius(ppd, n_sigma)
+        self._check_kernel_memory(2 * h + 1, ppd)
         if min(self.envelope[:2]) * ppd < 0.5:
             warnings.warn(
                 f"the RF's envelope sigma {min(self.envelope[:2]):.4g} deg is under half a pixel "
@@ -208,7 +316,7 @@ def _check_amplitude(value: object) -> float:
     amplitude = check_finite(value, "amplitude")
     if amplitude == 0:
         raise ValueError("`amplitude` must be non-zero, got 0.0")
-    return amplitude
+    return check_range(amplitude, "amplitude", -_MAX_AMPLITUDE, _MAX_AMPLITUDE)
 
 
 @dataclass(frozen=True)
@@ -222,9 +330,19 @@ class Gaussian(ReceptiveField):
     Parameters
     ----------
     sigma : float
-        Standard deviation in degrees, > 0.
+        Standard deviation in degrees, in ``[1e-6, 1e6]``.
     amplitude : float, optional
-        Integral of the weighting function (non-zero; negative for an OFF blob).
+        Integral of the weighting function (non-zero; negative for an OFF
+        blob), ``|amplitude| <= 1e100``.
+
+    Raises
+    ------
+    TypeError
+        If a parameter is not a real number (booleans and strings are refused).
+    ValueError
+        If ``sigma`` is not in ``[1e-6, 1e6]`` deg (a finite, overflow-free
+        kernel and spectrum; any real RF is well inside), or ``amplitude`` is 0
+        or larger than ``1e100`` in magnitude.
 
     Examples
     --------
@@ -237,23 +355,58 @@ class Gaussian(ReceptiveField):
     amplitude: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma", check_positive(self.sigma, "sigma"))
+        object.__setattr__(self, "sigma", _check_length(self.sigma, "sigma"))
         object.__setattr__(self, "amplitude", _check_amplitude(self.amplitude))
 
     def profile(self, x: object, y: object) -> np.ndarray:
-        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2)."""
-        x, y = np.asarray(x, float), np.asarray(y, float)
+        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2).
+
+        Parameters
+        ----------
+        x, y : array_like
+            Offsets from the RF centre in degrees, ``|.| <= 1e9`` (broadcast
+            together).
+
+        Returns
+        -------
+        numpy.ndarray
+            The weights (float64).
+
+        Raises
+        ------
+        TypeError
+            If ``x`` or ``y`` is not numeric (None, strings, booleans).
+        ValueError
+            If they hold NaN, infinite or larger than ``1e9`` values, or do
+            not broadcast together.
+        """
+        x, y = _positions(x, y)
         return self.amplitude * _gauss_density(x, y, self.sigma, self.sigma)
 
     def frequency_response(self, fx: object, fy: object) -> np.ndarray:
-        """Fourier transform at ``(fx, fy)`` cycles/degree: ``A exp(-2 pi^2 sigma^2 f^2)``."""
-        fx, fy = np.asarray(fx, float), np.asarray(fy, float)
+        """Fourier transform at ``(fx, fy)`` cycles/degree: ``A exp(-2 pi^2 sigma^2 f^2)``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`profile`, for ``fx`` and ``fy`` (``|.| <= 1e9``
+            cycles/deg).
+        """
+        fx, fy = _frequencies(fx, fy)
         f2 = fx**2 + fy**2
         return (self.amplitude * np.exp(-_TWO_PI2 * self.sigma**2 * f2)).astype(complex)
 
     def scaled(self, factor: float) -> Gaussian:
-        """The same RF with ``sigma`` multiplied by ``factor``."""
-        return replace(self, sigma=self.sigma * check_positive(factor, "factor"))
+        """The same RF with ``sigma`` multiplied by ``factor``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``factor`` is not a finite number > 0, or the scaled sigma
+            leaves ``[1e-6, 1e6]`` deg.
+        """
+        factor = check_positive(factor, "factor")
+        return _rescaled(self, factor, sigma=self.sigma * factor)
 
     @property
     def envelope(self) -> tuple[float, float, float]:
@@ -278,15 +431,25 @@ class DifferenceOfGaussians(ReceptiveField):
     Parameters
     ----------
     sigma_center : float
-        Centre sigma in degrees, > 0.
+        Centre sigma in degrees, in ``[1e-6, 1e6]``.
     sigma_surround : float
-        Surround sigma in degrees, > ``sigma_center``.
+        Surround sigma in degrees, > ``sigma_center`` and in ``[1e-6, 1e6]``.
     surround_weight : float, optional
-        Volume of the surround relative to the centre, in ``[0, inf)``.
+        Volume of the surround relative to the centre, in ``[0, 100]``
+        (measured surrounds are about 0.3 to 1.2 times the centre).
     polarity : {"on", "off"}, optional
         ON-centre (excited by light in the centre) or OFF-centre.
     amplitude : float, optional
-        Volume of the centre Gaussian, > 0.
+        Volume of the centre Gaussian, in ``(0, 1e100]``.
+
+    Raises
+    ------
+    TypeError
+        If a parameter has the wrong type (booleans are not numbers;
+        ``polarity`` must be a string).
+    ValueError
+        If a parameter is out of its range, ``sigma_surround <=
+        sigma_center``, or ``polarity`` is unknown.
 
     Examples
     --------
@@ -303,8 +466,8 @@ class DifferenceOfGaussians(ReceptiveField):
     amplitude: float = 1.0
 
     def __post_init__(self) -> None:
-        sc = check_positive(self.sigma_center, "sigma_center")
-        ss = check_positive(self.sigma_surround, "sigma_surround")
+        sc = _check_length(self.sigma_center, "sigma_center")
+        ss = _check_length(self.sigma_surround, "sigma_surround")
         if ss <= sc:
             raise ValueError(
                 f"`sigma_surround` must be > `sigma_center`, got sigma_surround={ss} "
@@ -315,10 +478,17 @@ class DifferenceOfGaussians(ReceptiveField):
         object.__setattr__(
             self,
             "surround_weight",
-            check_positive(self.surround_weight, "surround_weight", allow_zero=True),
+            check_range(
+                check_positive(self.surround_weight, "surround_weight", allow_zero=True),
+                "surround_weight",
+                0.0,
+                _MAX_SURROUND_WEIGHT,
+            ),
         )
         check_choice(self.polarity, "polarity", ("on", "off"))
-        object.__setattr__(self, "amplitude", check_positive(self.amplitude, "amplitude"))
+        amplitude = check_positive(self.amplitude, "amplitude")
+        amplitude = check_range(amplitude, "amplitude", 0.0, _MAX_AMPLITUDE, low_open=True)
+        object.__setattr__(self, "amplitude", amplitude)
 
     @property
     def balanced(self) -> bool:
@@ -352,8 +522,8 @@ class DifferenceOfGaussians(ReceptiveField):
 
         Raises
         ------
-        TypeError, ValueError
-            If ``pixels_per_degree`` or ``n_sigma`` is not a finite number > 0.
+        TypeError, ValueError, cortex.MemoryBudgetError
+            As :meth:`ReceptiveField.kernel`.
 
         Examples
         --------
@@ -365,7 +535,7 @@ class DifferenceOfGaussians(ReceptiveField):
         c = ReceptiveField.kernel(centre, pixels_per_degree, n_sigma=n_sigma)
         if self.surround_weight == 0.0:
             return c
-        ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+        ppd = _check_ppd(pixels_per_degree)
         h = self.kernel_radius(ppd, n_sigma)
         offsets = np.arange(-h, h + 1) / ppd
         x, y = offsets[np.newaxis, :], -offsets[:, np.newaxis]
@@ -379,25 +549,45 @@ class DifferenceOfGaussians(ReceptiveField):
         return self.amplitude if self.polarity == "on" else -self.amplitude
 
     def profile(self, x: object, y: object) -> np.ndarray:
-        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2)."""
-        x, y = np.asarray(x, float), np.asarray(y, float)
+        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.profile`.
+        """
+        x, y = _positions(x, y)
         centre = _gauss_density(x, y, self.sigma_center, self.sigma_center)
         surround = _gauss_density(x, y, self.sigma_surround, self.sigma_surround)
         return self._gain * (centre - self.surround_weight * surround)
 
     def frequency_response(self, fx: object, fy: object) -> np.ndarray:
-        """Fourier transform at ``(fx, fy)`` cycles/degree (real, band-pass when balanced)."""
-        fx, fy = np.asarray(fx, float), np.asarray(fy, float)
+        """Fourier transform at ``(fx, fy)`` cycles/degree (real, band-pass when balanced).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.frequency_response`.
+        """
+        fx, fy = _frequencies(fx, fy)
         f2 = fx**2 + fy**2
         centre = np.exp(-_TWO_PI2 * self.sigma_center**2 * f2)
         surround = np.exp(-_TWO_PI2 * self.sigma_surround**2 * f2)
         return (self._gain * (centre - self.surround_weight * surround)).astype(complex)
 
     def scaled(self, factor: float) -> DifferenceOfGaussians:
-        """The same RF with both sigmas multiplied by ``factor``."""
+        """The same RF with both sigmas multiplied by ``factor``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``factor`` is not a finite number > 0, or a scaled sigma leaves
+            ``[1e-6, 1e6]`` deg.
+        """
         factor = check_positive(factor, "factor")
-        return replace(
+        return _rescaled(
             self,
+            factor,
             sigma_center=self.sigma_center * factor,
             sigma_surround=self.sigma_surround * factor,
         )
@@ -429,7 +619,7 @@ def _gabor_spectrum(
     phase: float,
 ) -> np.ndarray:
     """Fourier transform of a unit-volume-envelope Gabor (see :class:`Gabor`)."""
-    fx, fy = np.asarray(fx, float), np.asarray(fy, float)
+    fx, fy = _frequencies(fx, fy)
     u, v = _rotate(fx, fy, orientation)
     env = lambda du: np.exp(-_TWO_PI2 * (sigma_x**2 * du**2 + sigma_y**2 * v**2))  # noqa: E731
     p = math.radians(phase)
@@ -451,18 +641,31 @@ class Gabor(ReceptiveField):
     Parameters
     ----------
     spatial_frequency : float
-        Carrier frequency ``f`` in cycles/degree, > 0.
+        Carrier frequency ``f`` in cycles/degree, in ``(0, 1e5]`` (1,700
+        times the human acuity limit); without ``sigma_x``, at least
+        ``5.6e-7`` so that the default sigma stays within ``1e6`` deg.
     orientation : float, optional
         ``theta`` in degrees; 0 = vertical bars (luminance varies along x).
     phase : float, optional
         Carrier phase in degrees; 0 = even (cosine) with an ON centre, 90 = odd.
     sigma_x : float, optional
-        Envelope sigma across the bars, degrees.  Default: the value that gives
-        a 1-octave spatial-frequency bandwidth (about ``0.56 / f``).
+        Envelope sigma across the bars, degrees, in ``[1e-6, 1e6]``.
+        Default: the value that gives a 1-octave spatial-frequency bandwidth
+        (about ``0.56 / f``).
     sigma_y : float, optional
-        Envelope sigma along the bars, degrees.  Default: ``sigma_x``.
+        Envelope sigma along the bars, degrees, in ``[1e-6, 1e6]``.  Default:
+        ``sigma_x``.
     amplitude : float, optional
-        Gain (non-zero).
+        Gain (non-zero, ``|amplitude| <= 1e100``).
+
+    Raises
+    ------
+    TypeError
+        If a parameter is not a real number (booleans and strings are
+        refused; ``sigma_x`` and ``sigma_y`` may be None).
+    ValueError
+        If a parameter is not finite or out of its range (a default sigma out
+        of range is blamed on ``spatial_frequency``).
 
     Examples
     --------
@@ -481,14 +684,24 @@ class Gabor(ReceptiveField):
 
     def __post_init__(self) -> None:
         f = check_positive(self.spatial_frequency, "spatial_frequency")
+        f = check_range(
+            f, "spatial_frequency", 0.0, _MAX_FREQUENCY, low_open=True, unit="cycles/deg"
+        )
         object.__setattr__(self, "spatial_frequency", f)
         object.__setattr__(self, "orientation", check_finite(self.orientation, "orientation"))
         object.__setattr__(self, "phase", check_finite(self.phase, "phase"))
         if self.sigma_x is None:
             sx = _bandwidth_sigma(f)
+            if sx > _SIGMA_RANGE[1]:
+                lowest = _bandwidth_sigma(1.0) / _SIGMA_RANGE[1]
+                raise ValueError(
+                    f"`spatial_frequency` must be >= {lowest:.3g} cycles/deg without `sigma_x` "
+                    f"(the default sigma_x = 0.56 / spatial_frequency must be <= "
+                    f"{_SIGMA_RANGE[1]:g} deg), got {f:g}"
+                )
         else:
-            sx = check_positive(self.sigma_x, "sigma_x")
-        sy = sx if self.sigma_y is None else check_positive(self.sigma_y, "sigma_y")
+            sx = _check_length(self.sigma_x, "sigma_x")
+        sy = sx if self.sigma_y is None else _check_length(self.sigma_y, "sigma_y")
         object.__setattr__(self, "sigma_x", sx)
         object.__setattr__(self, "sigma_y", sy)
         object.__setattr__(self, "amplitude", _check_amplitude(self.amplitude))
@@ -506,14 +719,26 @@ class Gabor(ReceptiveField):
         return math.inf if a <= k else math.log2((a + k) / (a - k))
 
     def profile(self, x: object, y: object) -> np.ndarray:
-        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2)."""
-        x, y = np.asarray(x, float), np.asarray(y, float)
+        """RF weighting function at offsets ``(x, y)`` deg (1/deg^2).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.profile`.
+        """
+        x, y = _positions(x, y)
         u, v = _rotate(x, y, self.orientation)
         carrier = np.cos(2.0 * math.pi * self.spatial_frequency * u + math.radians(self.phase))
         return self.amplitude * _gauss_density(u, v, self.sigma_x, self.sigma_y) * carrier
 
     def frequency_response(self, fx: object, fy: object) -> np.ndarray:
-        """Fourier transform at ``(fx, fy)`` cycles/degree (complex unless even)."""
+        """Fourier transform at ``(fx, fy)`` cycles/degree (complex unless even).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.frequency_response`.
+        """
         return self.amplitude * _gabor_spectrum(
             fx,
             fy,
@@ -525,10 +750,18 @@ class Gabor(ReceptiveField):
         )
 
     def scaled(self, factor: float) -> Gabor:
-        """The same RF with sigmas multiplied and the frequency divided by ``factor``."""
+        """The same RF with sigmas multiplied and the frequency divided by ``factor``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``factor`` is not a finite number > 0, or the scaled sigmas or
+            frequency leave their ranges.
+        """
         factor = check_positive(factor, "factor")
-        return replace(
+        return _rescaled(
             self,
+            factor,
             spatial_frequency=self.spatial_frequency / factor,
             sigma_x=self.sigma_x * factor,
             sigma_y=self.sigma_y * factor,
@@ -558,6 +791,11 @@ class ComplexCell(ReceptiveField):
     ----------
     spatial_frequency, orientation, sigma_x, sigma_y, amplitude
         As for :class:`Gabor`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :class:`Gabor`.
 
     Examples
     --------
@@ -599,17 +837,35 @@ class ComplexCell(ReceptiveField):
         return even, replace(even, phase=90.0)
 
     def profile(self, x: object, y: object) -> np.ndarray:
-        """Complex weighting function ``w_even + i w_odd`` at ``(x, y)`` deg (1/deg^2)."""
+        """Complex weighting function ``w_even + i w_odd`` at ``(x, y)`` deg (1/deg^2).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.profile`.
+        """
         even, odd = self.quadrature_pair()
         return even.profile(x, y) + 1j * odd.profile(x, y)
 
     def frequency_response(self, fx: object, fy: object) -> np.ndarray:
-        """Fourier transform of the complex RF: ``W_even + i W_odd``."""
+        """Fourier transform of the complex RF: ``W_even + i W_odd``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gaussian.frequency_response`.
+        """
         even, odd = self.quadrature_pair()
         return even.frequency_response(fx, fy) + 1j * odd.frequency_response(fx, fy)
 
     def scaled(self, factor: float) -> ComplexCell:
-        """The same RF with sigmas multiplied and the frequency divided by ``factor``."""
+        """The same RF with sigmas multiplied and the frequency divided by ``factor``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`Gabor.scaled`.
+        """
         g = self.quadrature_pair()[0].scaled(factor)
         return replace(
             self, spatial_frequency=g.spatial_frequency, sigma_x=g.sigma_x, sigma_y=g.sigma_y
@@ -646,6 +902,13 @@ def gaussian_kernel(
     -------
     numpy.ndarray, shape (2h + 1, 2h + 1)
         The kernel, summing to about ``amplitude``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :class:`Gaussian` and :meth:`ReceptiveField.kernel`.
+    cortex.MemoryBudgetError
+        If the kernel would exceed :func:`cortex.memory_budget`.
     """
     return Gaussian(sigma, amplitude).kernel(pixels_per_degree, n_sigma=n_sigma)
 
@@ -681,6 +944,13 @@ def dog_kernel(
     -------
     numpy.ndarray, shape (2h + 1, 2h + 1)
         The kernel.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :class:`DifferenceOfGaussians` and :meth:`ReceptiveField.kernel`.
+    cortex.MemoryBudgetError
+        If the kernel would exceed :func:`cortex.memory_budget`.
     """
     rf = DifferenceOfGaussians(sigma_center, sigma_surround, surround_weight, polarity, amplitude)
     return rf.kernel(pixels_per_degree, n_sigma=n_sigma)
@@ -718,6 +988,13 @@ def gabor_kernel(
     -------
     numpy.ndarray, shape (2h + 1, 2h + 1)
         The kernel.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :class:`Gabor` and :meth:`ReceptiveField.kernel`.
+    cortex.MemoryBudgetError
+        If the kernel would exceed :func:`cortex.memory_budget`.
     """
     rf = Gabor(spatial_frequency, orientation, phase, sigma_x, sigma_y, amplitude)
     return rf.kernel(pixels_per_degree, n_sigma=n_sigma)

@@ -35,12 +35,15 @@ from ._validation import (
     _describe,
     as_float_array,
     as_rng,
+    check_bool,
     check_choice,
     check_finite,
     check_integer,
+    check_memory,
     check_positive,
+    check_range,
 )
-from .visual_field import VisualField
+from .visual_field import _MAX_POSITION, VisualField
 
 __all__ = [
     "NATURAL_IMAGES",
@@ -77,6 +80,25 @@ DISTRIBUTIONS: tuple[str, ...] = ("gaussian", "binary", "uniform")
 # on a shape's edge is inside whatever the floating-point rounding.
 _EDGE_TOL = 1e-9
 
+# Numeric ranges (private; stated in the docstrings).  Far beyond any display, and small
+# enough that no stimulus value or intermediate overflows float64.
+#: spatial frequencies, cycles/degree (1,700 times the human acuity limit).
+_MAX_FREQUENCY = 1e5
+#: |contrast| (1 is the largest physical Michelson contrast; larger values act as a gain).
+_MAX_CONTRAST = 1e6
+#: sizes of bars and spots (degrees): anything larger than the field draws the same.
+_MAX_SIZE = 1e9
+#: side of a checkerboard's checks, degrees.
+_CHECK_SIZE_RANGE = (1e-6, 1e9)
+#: bytes per stimulus pixel that the generators hold at once (the result and the
+#: temporaries of the formula), measured with tracemalloc: gratings hold the two
+#: coordinate grids plus about 18 bytes per pixel of every grating; natural images also
+#: hold the source image (at most 16 MiB for the images of skimage.data).
+_GRATING_BYTES = (16, 24)  # per field pixel, per pixel of each grating
+_NOISE_BYTES_PER_PIXEL = {"gaussian": 8, "binary": 24, "uniform": 8}
+_SHAPE_BYTES_PER_PIXEL = 64
+_NATURAL_BYTES = (64, 2**24)  # per field pixel, for the source image
+
 
 # --------------------------------------------------------------------------- helpers
 def _check_field(field: object) -> VisualField:
@@ -86,32 +108,88 @@ def _check_field(field: object) -> VisualField:
     return field
 
 
+def _refuse_bool_array(value: object, name: str) -> None:
+    """Booleans are not numbers: refuse boolean arrays and sequences of booleans."""
+    if isinstance(value, np.ndarray | list | tuple):
+        try:
+            kind = np.asarray(value).dtype.kind
+        except (TypeError, ValueError):
+            return  # ragged: as_float_array phrases it
+        if kind == "b":
+            raise TypeError(f"`{name}` must hold numbers, got booleans")
+
+
 def _check_center(center: object) -> tuple[float, float]:
     """Return ``center`` as a pair of finite floats ``(x, y)`` in degrees."""
+    _refuse_bool_array(center, "center")
     array = as_float_array(center, "center", ndims=(1,), keep_float32=False)
     if array.shape != (2,):
         raise ValueError(
             f"`center` must be a pair (x, y) of numbers in degrees, got shape {array.shape}"
         )
+    worst = float(np.max(np.abs(array)))
+    if worst > _MAX_POSITION:
+        raise ValueError(
+            f"`center` must be in [-{_MAX_POSITION:g}, {_MAX_POSITION:g}] deg, got {worst:g}"
+        )
     return float(array[0]), float(array[1])
 
 
-def _check_parameter(value: object, name: str, *, nonnegative: bool) -> np.ndarray:
-    """Return a scalar (0-D) or 1-D float64 array of finite values.
+def _check_parameter(
+    value: object, name: str, *, nonnegative: bool, high: float | None = None, unit: str = ""
+) -> np.ndarray:
+    """Return a scalar (0-D) or 1-D float64 array of finite values (``<= high`` if given).
 
     Scalars go through :func:`check_finite` (which rejects booleans and
-    strings), sequences and arrays through :func:`as_float_array`.
+    strings), sequences and arrays through :func:`as_float_array` (boolean
+    arrays are refused).
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, np.ndarray | list | tuple):
+        _refuse_bool_array(value, name)
         array = as_float_array(value, name, ndims=(1,), keep_float32=False)
     else:
         array = np.asarray(check_finite(value, name), dtype=np.float64)
     if nonnegative and np.any(array < 0):
         # Let the shared helper phrase the error about the first bad value.
         check_positive(float(array[array < 0].flat[0]), name, allow_zero=True)
+    if high is not None and np.any(array > high):
+        check_range(float(array[array > high].flat[0]), name, 0.0, high, unit=unit)
     return array
+
+
+def _check_size(value: object, name: str, low: float = 0.0, high: float = _MAX_SIZE) -> float:
+    """A size in degrees: > 0 (or >= ``low``) and <= ``high``."""
+    size = check_positive(value, name)
+    return check_range(size, name, low, high, low_open=low == 0.0, unit="deg")
+
+
+def _check_contrast(value: object, *, signed: bool) -> float:
+    """A contrast: finite, ``|contrast| <= 1e6`` (and >= 0 unless ``signed``)."""
+    contrast = check_finite(value, "contrast")
+    if not signed:
+        contrast = check_positive(contrast, "contrast", allow_zero=True)
+    return check_range(contrast, "contrast", -_MAX_CONTRAST if signed else 0.0, _MAX_CONTRAST)
+
+
+def _check_stimulus_memory(
+    field: VisualField,
+    n_images: float,
+    per_pixel: float,
+    what: str,
+    *,
+    shared_per_pixel: float = 0.0,
+    extra: float = 0.0,
+) -> None:
+    """Refuse a stimulus set whose working memory exceeds the budget (before allocating).
+
+    The estimate is ``(per_pixel * n_images + shared_per_pixel) * H * W + extra`` bytes.
+    """
+    rows, cols = field.shape
+    size = f"{rows}x{cols} px" if n_images == 1 else f"{n_images:.0f} x {rows}x{cols} px"
+    n_bytes = (float(per_pixel) * n_images + shared_per_pixel) * rows * cols + extra
+    check_memory(n_bytes, f"{what} ({size})")
 
 
 # --------------------------------------------------------------------------- gratings
@@ -136,7 +214,8 @@ def grating(
     field : VisualField
         The field to draw on.
     spatial_frequency : float or array_like, shape (N,)
-        Spatial frequency in cycles/degree, finite and >= 0.
+        Spatial frequency in cycles/degree, in ``[0, 1e5]`` (1,700 times the
+        human acuity limit; larger values overflow the phase).
     orientation : float or array_like, shape (N,), optional
         Direction of modulation in degrees, counter-clockwise from ``+x``:
         0 gives vertical bars (varying along ``x``), 90 horizontal bars
@@ -145,7 +224,7 @@ def grating(
         Spatial phase in degrees; 0 puts a bright bar (the cosine peak) at
         fixation.
     contrast : float or array_like, shape (N,), optional
-        Michelson contrast (amplitude in contrast units), finite and >= 0.
+        Michelson contrast (amplitude in contrast units), in ``[0, 1e6]``.
 
     Returns
     -------
@@ -158,11 +237,14 @@ def grating(
     ------
     TypeError
         If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not
-        numeric.
+        numeric (booleans and strings are refused).
     ValueError
         If a parameter is NaN or infinite, ``spatial_frequency`` or
-        ``contrast`` is negative, a parameter array is empty or not 1-D, or
-        the parameter arrays do not broadcast together.
+        ``contrast`` is negative or above its range, a parameter array is
+        empty or not 1-D, or the parameter arrays do not broadcast together.
+    cortex.MemoryBudgetError
+        If the gratings and their working arrays (about 24 bytes a pixel of
+        each grating) would exceed :func:`cortex.memory_budget`.
 
     Warns
     -----
@@ -183,11 +265,15 @@ def grating(
     field = _check_field(field)
     params = {
         "spatial_frequency": _check_parameter(
-            spatial_frequency, "spatial_frequency", nonnegative=True
+            spatial_frequency,
+            "spatial_frequency",
+            nonnegative=True,
+            high=_MAX_FREQUENCY,
+            unit="cycles/deg",
         ),
         "orientation": _check_parameter(orientation, "orientation", nonnegative=False),
         "phase": _check_parameter(phase, "phase", nonnegative=False),
-        "contrast": _check_parameter(contrast, "contrast", nonnegative=True),
+        "contrast": _check_parameter(contrast, "contrast", nonnegative=True, high=_MAX_CONTRAST),
     }
     try:
         freq, theta_deg, phase_deg, amp = np.broadcast_arrays(*params.values())
@@ -196,6 +282,10 @@ def grating(
         raise ValueError(
             f"the parameter arrays must have broadcastable lengths, got shapes {shapes}"
         ) from None
+    n_images = freq.size  # 1 for scalars
+    _check_stimulus_memory(
+        field, n_images, _GRATING_BYTES[1], "the gratings", shared_per_pixel=_GRATING_BYTES[0]
+    )
 
     nyquist = field.pixels_per_degree / 2
     highest = float(np.max(freq))
@@ -233,14 +323,15 @@ def bar(
     center : tuple of float, optional
         Centre ``(x, y)`` of the bar in degrees.
     length : float, optional
-        Length of the long axis in degrees, > 0.
+        Length of the long axis in degrees, in ``(0, 1e9]``.
     width : float, optional
-        Width in degrees, > 0, measured along ``(cos(theta), sin(theta))``.
+        Width in degrees, in ``(0, 1e9]``, measured along
+        ``(cos(theta), sin(theta))``.
     orientation : float, optional
         Orientation in degrees, same convention as :func:`grating`: 0 is a
         vertical bar (long axis along ``y``), 90 a horizontal one.
     contrast : float, optional
-        Value inside the bar; negative for a dark bar.  Must be finite.
+        Value inside the bar; negative for a dark bar.  In ``[-1e6, 1e6]``.
 
     Returns
     -------
@@ -252,10 +343,14 @@ def bar(
     ------
     TypeError
         If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not a
-        real number.
+        real number (booleans and strings are refused).
     ValueError
-        If ``center`` is not a pair of finite numbers, ``length`` or ``width``
-        is not finite and > 0, or ``orientation``/``contrast`` is not finite.
+        If ``center`` is not a pair of finite numbers within ``1e9`` deg,
+        ``length`` or ``width`` is not in ``(0, 1e9]``, ``orientation`` is
+        not finite or ``contrast`` not in ``[-1e6, 1e6]``.
+    cortex.MemoryBudgetError
+        If the image and its working arrays would exceed
+        :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -268,10 +363,11 @@ def bar(
     """
     field = _check_field(field)
     cx, cy = _check_center(center)
-    length = check_positive(length, "length")
-    width = check_positive(width, "width")
+    length = _check_size(length, "length")
+    width = _check_size(width, "width")
     theta = np.deg2rad(check_finite(orientation, "orientation"))
-    contrast = check_finite(contrast, "contrast")
+    contrast = _check_contrast(contrast, signed=True)
+    _check_stimulus_memory(field, 1, _SHAPE_BYTES_PER_PIXEL, "the bar")
 
     x, y = field.grid()
     dx, dy = x - cx, y - cy
@@ -297,9 +393,9 @@ def spot(
     center : tuple of float, optional
         Centre ``(x, y)`` of the disc in degrees.
     radius : float, optional
-        Radius in degrees, > 0.
+        Radius in degrees, in ``(0, 1e9]``.
     contrast : float, optional
-        Value inside the disc; negative for a dark spot.  Must be finite.
+        Value inside the disc; negative for a dark spot.  In ``[-1e6, 1e6]``.
 
     Returns
     -------
@@ -311,10 +407,14 @@ def spot(
     ------
     TypeError
         If ``field`` is not a :class:`~cortex.VisualField` or a parameter is not a
-        real number.
+        real number (booleans and strings are refused).
     ValueError
-        If ``center`` is not a pair of finite numbers, ``radius`` is not
-        finite and > 0, or ``contrast`` is not finite.
+        If ``center`` is not a pair of finite numbers within ``1e9`` deg,
+        ``radius`` is not in ``(0, 1e9]`` or ``contrast`` not in
+        ``[-1e6, 1e6]``.
+    cortex.MemoryBudgetError
+        If the image and its working arrays would exceed
+        :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -327,8 +427,9 @@ def spot(
     """
     field = _check_field(field)
     cx, cy = _check_center(center)
-    radius = check_positive(radius, "radius")
-    contrast = check_finite(contrast, "contrast")
+    radius = _check_size(radius, "radius")
+    contrast = _check_contrast(contrast, signed=True)
+    _check_stimulus_memory(field, 1, _SHAPE_BYTES_PER_PIXEL, "the spot")
 
     x, y = field.grid()
     tol = _EDGE_TOL / field.pixels_per_degree
@@ -355,9 +456,10 @@ def checkerboard(
     field : VisualField
         The field to draw on.
     check_size : float
-        Side of a check in degrees, > 0.
+        Side of a check in degrees, in ``[1e-6, 1e9]`` (smaller checks would
+        overflow the check index).
     contrast : float, optional
-        Amplitude in contrast units, finite and >= 0.
+        Amplitude in contrast units, in ``[0, 1e6]``.
     phase : {0, 1}, optional
         1 swaps the polarity of every check (counterphase).
 
@@ -372,8 +474,11 @@ def checkerboard(
         If ``field`` is not a :class:`~cortex.VisualField`, ``check_size`` or
         ``contrast`` is not a real number, or ``phase`` is not an integer.
     ValueError
-        If ``check_size`` is not finite and > 0, ``contrast`` is negative or
-        not finite, or ``phase`` is not 0 or 1.
+        If ``check_size`` or ``contrast`` is out of its range, or ``phase``
+        is not 0 or 1.
+    cortex.MemoryBudgetError
+        If the image and its working arrays would exceed
+        :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -387,11 +492,12 @@ def checkerboard(
            [ 1., -1.,  1., -1.]])
     """
     field = _check_field(field)
-    check_size = check_positive(check_size, "check_size")
-    contrast = check_positive(contrast, "contrast", allow_zero=True)
+    check_size = _check_size(check_size, "check_size", *_CHECK_SIZE_RANGE)
+    contrast = _check_contrast(contrast, signed=False)
     phase = check_integer(phase, "phase", minimum=0)
     if phase > 1:
         raise ValueError(f"`phase` must be 0 or 1, got {phase}")
+    _check_stimulus_memory(field, 1, _SHAPE_BYTES_PER_PIXEL, "the checkerboard")
 
     x, y = field.grid()
     col = np.floor(x / check_size + _EDGE_TOL)
@@ -418,7 +524,7 @@ def white_noise(
     n_images : int, optional
         Number of images (>= 1).  ``None`` returns a single ``(H, W)`` image.
     contrast : float, optional
-        Standard deviation of every pixel in contrast units, finite and >= 0.
+        Standard deviation of every pixel in contrast units, in ``[0, 1e6]``.
     distribution : {"gaussian", "binary", "uniform"}, optional
         ``"gaussian"``: normal with std ``contrast``; ``"binary"``:
         ``+contrast`` or ``-contrast`` with probability 1/2 each;
@@ -439,9 +545,12 @@ def white_noise(
         integer, ``contrast`` is not a real number, ``distribution`` is not a
         string, or ``seed`` has another type.
     ValueError
-        If ``n_images`` < 1, ``contrast`` is negative or not finite,
+        If ``n_images`` < 1, ``contrast`` is not in ``[0, 1e6]``,
         ``distribution`` is not one of the accepted values, or ``seed`` is a
         negative integer.
+    cortex.MemoryBudgetError
+        If the images (8 bytes a pixel, 24 while drawing binary noise) would
+        exceed :func:`cortex.memory_budget`; draw them in batches instead.
 
     Examples
     --------
@@ -454,9 +563,15 @@ def white_noise(
     field = _check_field(field)
     if n_images is not None:
         n_images = check_integer(n_images, "n_images", minimum=1)
-    contrast = check_positive(contrast, "contrast", allow_zero=True)
+    contrast = _check_contrast(contrast, signed=False)
     distribution = check_choice(distribution, "distribution", DISTRIBUTIONS)
     rng = as_rng(seed, "seed")
+    _check_stimulus_memory(
+        field,
+        1 if n_images is None else n_images,
+        _NOISE_BYTES_PER_PIXEL[distribution],
+        f"{distribution} white noise",
+    )
 
     size = field.shape if n_images is None else (n_images, *field.shape)
     if distribution == "gaussian":
@@ -490,7 +605,12 @@ def to_contrast(image: object) -> np.ndarray:
         If ``image`` is not numeric.
     ValueError
         If ``image`` is not 2-D or 3-D, is empty, holds NaN or infinite
-        values, or an image's mean luminance is <= 0.
+        values, an image's mean luminance is <= 0, or the contrast would
+        overflow float64 (a mean luminance too close to 0 for the values, or
+        values near the float64 limit).
+    cortex.MemoryBudgetError
+        If the result and its temporary (16 bytes a pixel) would exceed
+        :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -500,7 +620,9 @@ def to_contrast(image: object) -> np.ndarray:
            [ 0. ,  0. ]])
     """
     image = as_float_array(image, "image", ndims=(2, 3), keep_float32=False)
-    mean = image.mean(axis=(-2, -1), keepdims=True)
+    check_memory(16.0 * image.size, f"the contrast of images of shape {image.shape}")
+    with np.errstate(over="ignore"):  # an overflowing mean is refused below
+        mean = image.mean(axis=(-2, -1), keepdims=True)
     if np.any(mean <= 0):
         flat = mean.ravel()
         index = int(np.flatnonzero(flat <= 0)[0])
@@ -508,7 +630,15 @@ def to_contrast(image: object) -> np.ndarray:
         raise ValueError(
             f"`image` must have a positive mean luminance, got mean {float(flat[index])}{where}"
         )
-    return (image - mean) / mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = (image - mean) / mean
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            "`image`: its Weber contrast overflows float64 (largest |value| "
+            f"{float(np.max(np.abs(image))):g}, smallest mean luminance {float(mean.min()):g}); "
+            "rescale the luminance"
+        )
+    return out
 
 
 def _load_gray(name: str) -> np.ndarray:
@@ -567,10 +697,13 @@ def natural_image(
     Raises
     ------
     TypeError
-        If ``field`` is not a :class:`~cortex.VisualField` or ``name`` is not a
-        string.
+        If ``field`` is not a :class:`~cortex.VisualField`, ``name`` is not a
+        string or ``contrast`` is not a bool.
     ValueError
         If ``name`` is not one of :data:`NATURAL_IMAGES`.
+    cortex.MemoryBudgetError
+        If resizing to the field (about 64 bytes a pixel, plus the source
+        image) would exceed :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -585,6 +718,14 @@ def natural_image(
 
     field = _check_field(field)
     name = check_choice(name, "name", NATURAL_IMAGES)
+    contrast = check_bool(contrast, "contrast")
+    _check_stimulus_memory(
+        field,
+        1,
+        _NATURAL_BYTES[0],
+        f"the natural image {name!r} resized to the field",
+        extra=_NATURAL_BYTES[1],
+    )
     luminance = _crop_to_aspect(_load_gray(name), field.shape)
     luminance = resize(luminance, field.shape, anti_aliasing=True)
     luminance = np.clip(luminance, 0.0, 1.0)

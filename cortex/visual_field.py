@@ -16,9 +16,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import as_float_array, check_memory, check_positive, check_range
 
 __all__ = ["VisualField"]
+
+# Numeric ranges (private; documented in the docstrings).  They are far beyond any real
+# visual field and display, and keep every product of them well inside float64 and int64:
+#: widths and heights of a field, degrees (a pixel-unit field with ppd = 1 may be 1e6 px).
+_EXTENT_RANGE = (0.0, 1e6)
+#: sampling density, pixels per degree.
+_PPD_RANGE = (1e-6, 1e6)
+#: positions given to the coordinate conversions, degrees from fixation.
+_MAX_POSITION = 1e9
+#: (fractional) pixel indices given to :meth:`VisualField.px_to_deg`.
+_MAX_INDEX = 1e15
+
+
+def _as_coordinates(value: object, name: str, limit: float, unit: str) -> np.ndarray:
+    """``value`` as a float64 array (any shape, empty allowed) of finite numbers within ``limit``.
+
+    Booleans and strings are refused (TypeError), as are NaN, infinities and
+    magnitudes above ``limit`` (ValueError naming ``name`` and the range).
+    """
+    if value is None or isinstance(value, bool | np.bool_ | str | bytes):
+        raise TypeError(f"`{name}` must be a real number or an array of them, got {value!r}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        array = None  # ragged: let as_float_array phrase it
+    if array is not None and array.dtype.kind == "b":
+        raise TypeError(f"`{name}` must hold numbers, got dtype {array.dtype}")
+    array = as_float_array(value, name, allow_empty=True, keep_float32=False)
+    if array.size:
+        worst = float(np.max(np.abs(array)))
+        if worst > limit:
+            raise ValueError(
+                f"`{name}` must be in [-{limit:g}, {limit:g}]{' ' + unit if unit else ''}, "
+                f"got {worst:g}"
+            )
+    return array
 
 
 @dataclass(frozen=True)
@@ -40,10 +76,15 @@ class VisualField:
     Raises
     ------
     TypeError
-        If a parameter is not a real number.
+        If a parameter is not a real number (booleans and strings are refused).
     ValueError
-        If a parameter is not finite and > 0, or the field is less than one
-        pixel wide or high.
+        If ``width`` or ``height`` is not in ``(0, 1e6]`` degrees,
+        ``pixels_per_degree`` is not in ``[1e-6, 1e6]`` px/deg (far beyond
+        any display; the bounds keep every pixel count and coordinate finite),
+        or the field is less than one pixel wide or high.
+    cortex.MemoryBudgetError
+        If one float64 image of the field (``8 * H * W`` bytes) exceeds
+        :func:`cortex.memory_budget`: nothing could be drawn or computed on it.
 
     Examples
     --------
@@ -60,8 +101,15 @@ class VisualField:
     pixels_per_degree: float
 
     def __post_init__(self) -> None:
-        for name in ("width", "height", "pixels_per_degree"):
-            object.__setattr__(self, name, check_positive(getattr(self, name), name))
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            value = check_range(
+                check_positive(value, name), name, *_EXTENT_RANGE, low_open=True, unit="deg"
+            )
+            object.__setattr__(self, name, value)
+        ppd = check_positive(self.pixels_per_degree, "pixels_per_degree")
+        ppd = check_range(ppd, "pixels_per_degree", *_PPD_RANGE, unit="px/deg")
+        object.__setattr__(self, "pixels_per_degree", ppd)
         rows, cols = self.shape
         if rows < 1 or cols < 1:
             raise ValueError(
@@ -69,6 +117,7 @@ class VisualField:
                 f"(width={self.width}, height={self.height} deg at "
                 f"pixels_per_degree={self.pixels_per_degree})"
             )
+        check_memory(8.0 * rows * cols, f"one float64 image of the field ({rows}x{cols} px)")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -124,12 +173,29 @@ class VisualField:
         -------
         x, y : numpy.ndarray, shape (H, W)
             Horizontal and vertical positions in degrees.
+
+        Raises
+        ------
+        cortex.MemoryBudgetError
+            If the two grids (``16 * H * W`` bytes) exceed
+            :func:`cortex.memory_budget`.
         """
+        rows, cols = self.shape
+        check_memory(16.0 * rows * cols, f"the coordinate grids of the field ({rows}x{cols} px)")
         x, y = self.coordinates()
         return np.meshgrid(x, y, indexing="xy")
 
     def eccentricity(self) -> np.ndarray:
-        """Distance of every pixel centre from fixation, in degrees, ``(H, W)``."""
+        """Distance of every pixel centre from fixation, in degrees, ``(H, W)``.
+
+        Raises
+        ------
+        cortex.MemoryBudgetError
+            If the grids and the result (``24 * H * W`` bytes) exceed
+            :func:`cortex.memory_budget`.
+        """
+        rows, cols = self.shape
+        check_memory(24.0 * rows * cols, f"the eccentricity map of the field ({rows}x{cols} px)")
         x, y = self.grid()
         return np.hypot(x, y)
 
@@ -139,18 +205,29 @@ class VisualField:
         Parameters
         ----------
         x, y : array_like
-            Positions in degrees (broadcast together).
+            Positions in degrees (broadcast together; empty arrays give
+            empty results).
 
         Returns
         -------
         row, col : numpy.ndarray
             Fractional row and column indices; round them to get the pixel
             that contains each position.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` or ``y`` is not numeric (None, strings, booleans).
+        ValueError
+            If they hold NaN or infinite values, magnitudes above ``1e9`` deg
+            (no visual position; the bound keeps pixel indices inside int64),
+            or do not broadcast together.
         """
         rows, cols = self.shape
         ppd = self.pixels_per_degree
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
+        x = _as_coordinates(x, "x", _MAX_POSITION, "deg")
+        y = _as_coordinates(y, "y", _MAX_POSITION, "deg")
+        _check_broadcast(x, y, "x", "y")
         return (rows - 1) / 2 - y * ppd, x * ppd + (cols - 1) / 2
 
     def px_to_deg(self, row: object, col: object) -> tuple[np.ndarray, np.ndarray]:
@@ -159,17 +236,27 @@ class VisualField:
         Parameters
         ----------
         row, col : array_like
-            Row and column indices (broadcast together).
+            Row and column indices (broadcast together; empty arrays give
+            empty results).
 
         Returns
         -------
         x, y : numpy.ndarray or float
             Positions in degrees.
+
+        Raises
+        ------
+        TypeError
+            If ``row`` or ``col`` is not numeric (None, strings, booleans).
+        ValueError
+            If they hold NaN or infinite values, magnitudes above ``1e15``
+            pixels, or do not broadcast together.
         """
         rows, cols = self.shape
         ppd = self.pixels_per_degree
-        row = np.asarray(row, dtype=float)
-        col = np.asarray(col, dtype=float)
+        row = _as_coordinates(row, "row", _MAX_INDEX, "px")
+        col = _as_coordinates(col, "col", _MAX_INDEX, "px")
+        _check_broadcast(row, col, "row", "col")
         x = (col - (cols - 1) / 2) / ppd
         y = ((rows - 1) / 2 - row) / ppd
         if x.ndim == 0 and y.ndim == 0:
@@ -192,6 +279,12 @@ class VisualField:
         -------
         row, col : numpy.ndarray of int
             Pixel indices (possibly outside the grid; see :meth:`contains`).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`deg_to_px` (NaN, infinite or larger than ``1e9`` deg
+            positions are refused: they have no pixel).
         """
         row, col = self.deg_to_px(x, y)
         return (
@@ -211,7 +304,22 @@ class VisualField:
         -------
         numpy.ndarray of bool
             True where the nearest pixel centre lies inside the grid.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`deg_to_px`.
         """
         r, c = self.nearest_pixel(x, y)
         rows, cols = self.shape
         return (r >= 0) & (r <= rows - 1) & (c >= 0) & (c <= cols - 1)
+
+
+def _check_broadcast(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Refuse two coordinate arrays that do not broadcast together (ValueError naming both)."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must broadcast together, got shapes {a.shape} and {b.shape}"
+        ) from None

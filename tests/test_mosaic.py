@@ -1,5 +1,7 @@
 import math
+import tracemalloc
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
+import cortex
 from cortex import DifferenceOfGaussians, Gabor, Gaussian, Mosaic, VisualField
 
 
@@ -219,3 +222,277 @@ def test_mosaic_metadata_is_validated(field):
         Mosaic(field, pts, lattice="square")  # a lattice needs its spacing
     with pytest.raises(ValueError, match="`jitter` must be <= 0.5"):
         Mosaic(field, pts, lattice="jittered", spacing=0.5, jitter=0.9)
+
+
+# -- bad input, numeric ranges and the memory budget (issue 11) ------------------------
+NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, [1.0], {}])
+NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
+EXTREMES = st.sampled_from([5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308])
+FIELD = VisualField(4.0, 3.0, pixels_per_degree=10)
+
+
+def log_uniform(low, high):
+    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
+    return st.one_of(
+        st.sampled_from([low, high]),
+        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
+    )
+
+
+def outside(low, high, *, low_open=False):
+    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
+    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
+    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
+    return st.one_of(NON_FINITE, below, above)
+
+
+@contextmanager
+def budget(size):
+    cortex.set_memory_budget(size)
+    try:
+        yield
+    finally:
+        cortex.set_memory_budget(None)
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)
+
+
+def refused_cheaply(call, match=None, limit=4 * 2**20):
+    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(cortex.MemoryBudgetError, match=match):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"peak {peak} bytes during the refusal"
+
+
+LATTICE_ARGUMENTS = {
+    "spacing": outside(1e-6, 1e6),
+    "margin": st.one_of(NON_FINITE, st.floats(max_value=0.0, exclude_max=True)),
+    "jitter": outside(0.0, 0.5),
+}
+
+
+@given(name=st.sampled_from(sorted(LATTICE_ARGUMENTS)), data=st.data())
+def test_from_lattice_refuses_bad_values_naming_them(name, data):
+    kwargs = {"spacing": 0.5, "lattice": "jittered", name: None}
+    if data.draw(st.booleans()):
+        bad = data.draw(NOT_NUMBERS.filter(lambda v: v is not None or name == "spacing"))
+        error = TypeError
+    else:
+        bad, error = data.draw(LATTICE_ARGUMENTS[name]), ValueError
+    kwargs[name] = bad
+    with pytest.raises(error, match=f"`{name}`"):
+        Mosaic.from_lattice(FIELD, **kwargs)
+
+
+@given(
+    lattice=st.one_of(NOT_NUMBERS, st.sampled_from(["hex", "", "custom", "Square"])),
+)
+def test_from_lattice_refuses_bad_lattices(lattice):
+    error = ValueError if isinstance(lattice, str) else TypeError
+    with pytest.raises(error, match="`lattice`"):
+        Mosaic.from_lattice(FIELD, 0.5, lattice)
+
+
+@given(
+    seed=st.sampled_from([-1, 1.5, "a", True, [1], 2**70 * -1]),
+    lattice=st.sampled_from(["square", "jittered"]),
+)
+def test_from_lattice_refuses_bad_seeds_for_every_lattice(seed, lattice):
+    with pytest.raises((TypeError, ValueError), match="`seed`"):
+        Mosaic.from_lattice(FIELD, 0.5, lattice, seed=seed)
+
+
+@given(
+    spacing=log_uniform(1e-6, 1e6),
+    lattice=st.sampled_from(["square", "hexagonal", "jittered"]),
+    jitter=st.floats(0.0, 0.5),
+    margin=st.one_of(st.just(0.0), log_uniform(1e-300, 1e300)),
+    seed=st.integers(0, 2**64),
+)
+def test_accepted_lattices_are_finite_or_refused(spacing, lattice, jitter, margin, seed):
+    with budget("8M"):
+        try:
+            mosaic = Mosaic.from_lattice(
+                FIELD,
+                spacing,
+                lattice,
+                jitter=jitter if lattice == "jittered" else None,
+                margin=margin,
+                seed=seed,
+            )
+        except cortex.MemoryBudgetError:
+            return  # too fine for the budget: refused before allocating
+        except ValueError as exc:
+            assert "has no neuron inside the field" in str(exc)
+            return
+        assert np.all(np.isfinite(mosaic.centers)) and mosaic.n_neurons >= 1
+        assert math.isfinite(mosaic.density) and math.isfinite(mosaic.covering_radius)
+        rf = Gaussian(0.2)
+        assert math.isfinite(mosaic.coverage_factor(rf))
+        assert mosaic.coverage(rf).shape == FIELD.shape
+
+
+BAD_ARRAYS = [
+    (None, TypeError),
+    ("abc", TypeError),
+    (np.array([[True, False]]), TypeError),
+    ([[1.0, 2.0], [1.0]], TypeError),
+    (np.zeros((1, 2), complex), TypeError),
+    (np.zeros((0, 2)), ValueError),
+    (np.full((1, 2), np.nan), ValueError),
+    (np.full((1, 2), -np.inf), ValueError),
+    (np.zeros(2), ValueError),
+    (np.zeros((1, 3)), ValueError),
+]
+
+
+@given(case=st.sampled_from(BAD_ARRAYS))
+def test_mosaic_refuses_bad_centers_and_points(case):
+    bad, error = case
+    with pytest.raises(error, match="`centers`"):
+        Mosaic(FIELD, bad)
+    if bad is None:
+        return  # points=None is the default: every pixel
+    with pytest.raises(error, match="`points`"):
+        Mosaic(FIELD, [[0.0, 0.0]]).coverage(Gaussian(0.2), points=bad)
+
+
+@given(bad=st.sampled_from([1e300, -1.7e308, 5e9]))
+def test_far_centers_are_outside_and_far_points_refused(bad):
+    with pytest.raises(ValueError, match="`centers` must lie inside the field"):
+        Mosaic(FIELD, [[bad, 0.0]])
+    with pytest.raises(ValueError, match="`points` must be in"):
+        Mosaic(FIELD, [[0.0, 0.0]]).coverage(Gaussian(0.2), points=[[0.0, bad]])
+
+
+@given(
+    scale=st.one_of(NON_FINITE, outside(1e-6, 1e6), EXTREMES),
+)
+def test_mosaic_refuses_scales_out_of_range(scale):
+    with pytest.raises(ValueError, match="`scales`"):
+        Mosaic(FIELD, [[0.0, 0.0], [0.5, 0.0]], scales=[1.0, scale])
+
+
+@given(case=st.sampled_from([("ab", TypeError), ([True, False], TypeError), (3j, TypeError)]))
+def test_mosaic_refuses_non_numeric_scales(case):
+    bad, error = case
+    with pytest.raises(error, match="`scales`"):
+        Mosaic(FIELD, [[0.0, 0.0], [0.5, 0.0]], scales=bad)
+
+
+@given(spacing=st.one_of(NOT_NUMBERS, NON_FINITE, outside(1e-6, 1e6)))
+def test_mosaic_metadata_refuses_bad_spacings(spacing):
+    for lattice in ("custom", "square"):
+        if lattice == "custom" and isinstance(spacing, float) and math.isnan(spacing):
+            continue  # nan is the custom mosaic's spacing
+        error = ValueError if isinstance(spacing, float) else TypeError
+        with pytest.raises(error, match="`spacing`"):
+            Mosaic(FIELD, [[0.0, 0.0]], lattice=lattice, spacing=spacing)
+
+
+SCALING_ARGUMENTS = {
+    "intercept": outside(1e-6, 1e6),
+    "slope": outside(0.0, 1e3),
+    "reference_size": outside(1e-6, 1e6),
+    "rtol": outside(0.0, 1.0, low_open=True),
+}
+
+
+@given(name=st.sampled_from(sorted(SCALING_ARGUMENTS) + ["n_levels"]), data=st.data())
+def test_eccentricity_scaling_refuses_bad_values_naming_them(name, data):
+    mosaic = Mosaic.from_lattice(FIELD, 0.5)
+    kwargs = {"intercept": 0.2, "slope": 0.1}
+    if data.draw(st.booleans()):
+        bad = data.draw(NOT_NUMBERS.filter(lambda v: v is not None))
+        error = TypeError
+    elif name == "n_levels":
+        bad = data.draw(st.sampled_from([1.5, 2.0, math.nan]))
+        error = TypeError
+        if data.draw(st.booleans()):
+            bad, error = data.draw(st.integers(max_value=0)), ValueError
+    else:
+        bad, error = data.draw(SCALING_ARGUMENTS[name]), ValueError
+    kwargs[name] = bad
+    with pytest.raises(error, match=f"`{name}`"):
+        mosaic.with_eccentricity_scaling(**kwargs)
+
+
+@given(
+    intercept=log_uniform(1e-6, 1e6),
+    slope=st.one_of(st.just(0.0), log_uniform(1e-300, 1e3)),
+    reference=st.one_of(st.none(), log_uniform(1e-6, 1e6)),
+    rtol=st.one_of(st.none(), log_uniform(1e-12, 1.0)),
+)
+def test_accepted_eccentricity_scalings_are_in_range_or_refused(intercept, slope, reference, rtol):
+    mosaic = Mosaic.from_lattice(FIELD, 0.5)
+    with budget("8M"):
+        try:
+            scaled = mosaic.with_eccentricity_scaling(
+                intercept, slope, reference_size=reference, rtol=rtol
+            )
+        except cortex.MemoryBudgetError:
+            return  # too many levels for the budget (a tiny rtol)
+        except ValueError as exc:
+            assert "the RF scales" in str(exc)
+            return
+    assert np.all(np.isfinite(scaled.scales))
+    assert scaled.scales.min() >= 1e-6 and scaled.scales.max() <= 1e6
+
+
+@given(
+    rf=st.sampled_from(["dog", None, 3]),
+    level=st.sampled_from(["fwhm", -1.0, 1e300, True, None]),
+    stacklevel=st.sampled_from([0, -1, 1.5, "2", None]),
+)
+def test_coverage_and_gap_checks_refuse_bad_arguments(rf, level, stacklevel):
+    mosaic = Mosaic.from_lattice(FIELD, 0.5)
+    for call in (mosaic.coverage, mosaic.coverage_factor, mosaic.check_gaps):
+        with pytest.raises(TypeError, match="`rf`"):
+            call(rf)
+        with pytest.raises((TypeError, ValueError), match="`level`"):
+            call(Gaussian(0.3), level)
+    with pytest.raises((TypeError, ValueError), match="`stacklevel`"):
+        mosaic.check_gaps(Gaussian(0.3), stacklevel=stacklevel)
+
+
+def test_issue_11_cases(small_budget):
+    field = VisualField(2.0, 2.0, 10.0)
+    refused_cheaply(lambda: Mosaic.from_lattice(field, 1e-4), match="lattice of spacing 0.0001")
+    with pytest.raises(ValueError, match=r"`spacing` must be in \[1e-06, 1e\+06\] deg"):
+        Mosaic.from_lattice(field, 5e-324)  # was an OverflowError
+    with pytest.raises(TypeError, match="`jitter` must be a real number"):
+        Mosaic.from_lattice(field, 0.5, "jittered", jitter="0.1")
+    with pytest.raises(TypeError, match="`jitter` must be a real number"):
+        Mosaic.from_lattice(field, 0.5, "square", jitter=False)
+
+
+def test_budget_refusals_are_cheap(small_budget):
+    field = VisualField(6.0, 6.0, 10.0)
+    mosaic = Mosaic.from_lattice(field, 0.5)
+    refused_cheaply(lambda: Mosaic.from_lattice(field, 3e-4, "jittered"))
+    refused_cheaply(
+        lambda: mosaic.with_eccentricity_scaling(0.1, 0.3, n_levels=10**12), match="levels"
+    )
+    refused_cheaply(lambda: mosaic.with_eccentricity_scaling(0.1, 0.3, rtol=1e-300), match="rtol")
+    big = VisualField(200.0, 200.0, 10.0)  # 4 Mpx: one image fits in 64 MiB, the counts do not
+    sparse = Mosaic(big, [[0.0, 0.0]])
+    refused_cheaply(lambda: sparse.coverage(Gaussian(1.0)), match="the coverage at 4000000 points")
+
+
+def test_valid_lattices_are_unchanged():
+    m = Mosaic.from_lattice(VisualField(4.0, 4.0, pixels_per_degree=16), 0.5, "hexagonal")
+    assert m.n_neurons == 67
+    a = Mosaic.from_lattice(FIELD, 0.5, "jittered", seed=3)
+    b = Mosaic.from_lattice(FIELD, 0.5, "jittered", seed=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.centers, b.centers)
+    assert Mosaic(FIELD, [[0.0, 0.0]], lattice="custom").spacing != 0  # nan stays nan

@@ -1,6 +1,8 @@
 """Tests of cortex.plotting: returned Axes, one artist per population, data, errors."""
 
 import math
+import re
+import tracemalloc
 
 import matplotlib
 
@@ -9,9 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import EllipseCollection, PathCollection  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 
+import cortex  # noqa: E402
 from cortex import (  # noqa: E402
     ComplexCell,
     DifferenceOfGaussians,
@@ -477,3 +482,259 @@ def test_filter_grid_draws_fits_at_their_sampling_and_tuning_curves_take_a_color
     )
     ax = plot_tuning_curve(curve, color="k", ax=plt.figure().gca())
     assert ax.lines[0].get_color() == "k"
+
+
+# -- bad input and the memory budget (issue 11) -----------------------------------------
+FIELD = VisualField(3.0, 2.6, pixels_per_degree=10)
+MOSAIC = Mosaic.from_lattice(FIELD, spacing=0.3, lattice="hexagonal")
+DOG = DifferenceOfGaussians(0.2, 0.4)
+POPULATION = Population([DOG, DifferenceOfGaussians(0.2, 0.4, polarity="off")], MOSAIC)
+WEIGHTS = np.random.default_rng(0).standard_normal((3, 1, 5, 5))
+TILED = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
+
+
+def refused_cheaply(call, match=None, limit=4 * 2**20):
+    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(cortex.MemoryBudgetError, match=match):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"peak {peak} bytes during the refusal"
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)
+
+
+#: every plot function, called with valid data and keyword overrides.
+PLOTS = {
+    "plot_kernel": lambda **kw: plot_kernel(DOG, **{"pixels_per_degree": 10, **kw}),
+    "plot_image": lambda **kw: plot_image(np.zeros(FIELD.shape), FIELD, **kw),
+    "plot_mosaic": lambda **kw: plot_mosaic(MOSAIC, DOG, **kw),
+    "plot_coverage": lambda **kw: plot_coverage(MOSAIC, DOG, **kw),
+    "plot_response_map": lambda **kw: plot_response_map(
+        POPULATION, np.ones(POPULATION.n_neurons), **kw
+    ),
+    "plot_rf_map": lambda **kw: plot_rf_map(np.ones(FIELD.shape), FIELD, **kw),
+    "plot_mapping_convergence": lambda **kw: plot_mapping_convergence([10, 100], [0.2, 0.9], **kw),
+    "plot_filter_grid": lambda **kw: plot_filter_grid(WEIGHTS, **kw),
+    "plot_layer_tiling": lambda **kw: plot_layer_tiling(
+        TILED, 3, VisualField(2.8, 2.8, pixels_per_degree=10), **kw
+    ),
+}
+WITH_CMAP = [
+    "plot_kernel",
+    "plot_image",
+    "plot_coverage",
+    "plot_response_map",
+    "plot_rf_map",
+    "plot_filter_grid",
+]
+WITH_COLORBAR = ["plot_kernel", "plot_image", "plot_coverage", "plot_response_map", "plot_rf_map"]
+
+
+def test_every_plot_is_covered():
+    assert set(PLOTS) | {"plot_tuning_curve"} == set(plotting.__all__)
+    for name, call in PLOTS.items():
+        assert isinstance(call(ax=_new_ax()), matplotlib.axes.Axes), name
+
+
+@given(
+    name=st.sampled_from(sorted(PLOTS)),
+    ax=st.sampled_from(["left", 3, True, np.zeros(2), matplotlib.figure.Figure()]),
+)
+def test_every_plot_refuses_an_ax_that_is_not_an_axes(name, ax):
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes or None"):
+        PLOTS[name](ax=ax)
+
+
+def test_tuning_curves_refuse_an_ax_that_is_not_an_axes(orientation_curve):
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes or None"):
+        plot_tuning_curve(orientation_curve, ax="polar")
+
+
+@given(
+    name=st.sampled_from(WITH_CMAP),
+    cmap=st.sampled_from([3, None, True, ("RdBu",), "no-such-map", ""]),
+)
+def test_colormaps_are_validated(name, cmap):
+    error = ValueError if isinstance(cmap, str) else TypeError
+    with pytest.raises(error, match="`cmap`"):
+        PLOTS[name](ax=_new_ax(), cmap=cmap)
+    plt.close("all")
+
+
+@given(name=st.sampled_from(WITH_COLORBAR), colorbar=st.sampled_from(["yes", 1, 0, None, 1.0]))
+def test_colorbar_flags_are_bools(name, colorbar):
+    with pytest.raises(TypeError, match="`colorbar` must be True or False"):
+        PLOTS[name](ax=_new_ax(), colorbar=colorbar)
+    plt.close("all")
+
+
+#: (plot, argument, bad value, error)
+BAD_ARGUMENTS = [
+    ("plot_kernel", "pixels_per_degree", 1e300, ValueError),
+    ("plot_kernel", "pixels_per_degree", True, TypeError),
+    ("plot_kernel", "n_sigma", 1e300, ValueError),
+    ("plot_kernel", "n_sigma", "3", TypeError),
+    ("plot_mosaic", "linewidth", -1.0, ValueError),
+    ("plot_mosaic", "linewidth", 1e300, ValueError),
+    ("plot_mosaic", "linewidth", "thin", TypeError),
+    ("plot_mosaic", "show_centers", "yes", TypeError),
+    ("plot_mosaic", "facecolor", "no-such-colour", ValueError),
+    ("plot_mosaic", "facecolor", None, TypeError),
+    ("plot_mosaic", "edgecolor", True, TypeError),
+    ("plot_mosaic", "level", 1e300, ValueError),
+    ("plot_mosaic", "level", None, TypeError),
+    ("plot_coverage", "level", "fwhm", ValueError),
+    ("plot_response_map", "size", 1e300, ValueError),
+    ("plot_response_map", "size", "big", TypeError),
+    ("plot_response_map", "neuron_type", True, TypeError),
+    ("plot_rf_map", "label", 3, TypeError),
+    ("plot_mapping_convergence", "labels", "ab", TypeError),
+    ("plot_mapping_convergence", "labels", ["a", "b", "c"], ValueError),
+    ("plot_mapping_convergence", "labels", [1, 2], ValueError),
+    ("plot_mapping_convergence", "target", 2.0, ValueError),
+    ("plot_mapping_convergence", "target", "0.9", TypeError),
+    ("plot_mapping_convergence", "target", np.nan, ValueError),
+    ("plot_filter_grid", "fits", 3, TypeError),
+    ("plot_filter_grid", "fits", "abc", TypeError),
+    ("plot_filter_grid", "fits[2]", [None, None, "fit"], TypeError),
+    ("plot_filter_grid", "n_columns", 0, ValueError),
+    ("plot_filter_grid", "n_columns", 1.5, TypeError),
+    ("plot_filter_grid", "gap", -1, ValueError),
+    ("plot_filter_grid", "gap", True, TypeError),
+    ("plot_filter_grid", "pixels_per_degree", 0.0, ValueError),
+    ("plot_filter_grid", "pixels_per_degree", 1e300, ValueError),
+    ("plot_layer_tiling", "every", 0, ValueError),
+    ("plot_layer_tiling", "every", "2", TypeError),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "argument", "bad", "error"),
+    BAD_ARGUMENTS,
+    ids=[f"{n}-{a}" for n, a, *_ in BAD_ARGUMENTS],
+)
+def test_plot_options_are_validated_naming_them(name, argument, bad, error):
+    with pytest.raises(error, match=re.escape(f"`{argument}`")):
+        PLOTS[name](ax=_new_ax(), **{argument.split("[")[0]: bad})
+
+
+BAD_DATA = [
+    (
+        lambda bad: plot_kernel(bad, 10),
+        "rf",
+        [
+            None,
+            "abc",
+            np.ones((2, 3, 3)),
+            np.zeros((0, 3)),
+            np.full((3, 3), np.inf),
+            [[1.0], [1.0, 2.0]],
+        ],
+    ),
+    (
+        lambda bad: plot_image(bad, FIELD),
+        "image",
+        [
+            None,
+            "abc",
+            np.zeros((26, 31)),
+            np.zeros(3),
+            np.full(FIELD.shape, np.nan),
+            np.zeros(FIELD.shape, complex),
+        ],
+    ),
+    (lambda bad: plot_image(np.zeros(FIELD.shape), bad), "field", [None, (3.0, 2.6), MOSAIC]),
+    (
+        lambda bad: plot_rf_map(bad, FIELD),
+        "rf_map",
+        [None, "abc", np.zeros((3, 3)), np.full(FIELD.shape, np.nan)],
+    ),
+    (lambda bad: plot_rf_map(np.ones(FIELD.shape), bad), "field", [None, (3.0, 2.6)]),
+    (lambda bad: plot_mosaic(bad, DOG), "mosaic", [None, FIELD, MOSAIC.centers]),
+    (lambda bad: plot_mosaic(MOSAIC, bad), "rf", [None, "dog", 3]),
+    (lambda bad: plot_coverage(bad, DOG), "mosaic", [None, FIELD]),
+    (lambda bad: plot_coverage(MOSAIC, bad), "rf", [None, "dog"]),
+    (lambda bad: plot_response_map(bad, np.ones(3)), "population", [None, MOSAIC]),
+    (
+        lambda bad: plot_response_map(POPULATION, bad),
+        "responses",
+        [
+            None,
+            "abc",
+            np.ones(3),
+            np.ones((2, POPULATION.n_neurons)),
+            np.full(POPULATION.n_neurons, np.nan),
+            np.ones(POPULATION.n_neurons, complex),
+        ],
+    ),
+    (
+        lambda bad: plot_mapping_convergence(bad, [0.5, 0.6]),
+        "counts",
+        [None, "ab", [0, 10], [-1, 10], [[1, 10]], [np.inf, 10], []],
+    ),
+    (
+        lambda bad: plot_mapping_convergence([10, 100], bad),
+        "correlation",
+        [None, "ab", [0.5, np.inf], [0.5, 2.0], [0.5], np.zeros((2, 2, 2)), [True, False], []],
+    ),
+    (
+        lambda bad: plot_filter_grid(bad),
+        "weights",
+        [None, "abc", np.ones((5, 5)), np.ones((1, 1, 1, 5, 5)), np.full((2, 3, 3), np.nan)],
+    ),
+    (lambda bad: plot_layer_tiling(TILED, 3, bad), "field", [None, (2.8, 2.8)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "argument", "values"),
+    BAD_DATA,
+    ids=[f"{i}-{a}" for i, (_, a, _) in enumerate(BAD_DATA)],
+)
+@given(data=st.data())
+def test_plot_data_is_validated_naming_it(call, argument, values, data):
+    bad = data.draw(st.sampled_from(values))
+    plt.figure()
+    with pytest.raises((TypeError, ValueError), match=f"`{argument}`"):
+        call(bad)
+    plt.close("all")
+
+
+@given(
+    units=st.sampled_from(["a", 1.5, [], [[0]], True, [0.0], None]),
+    polar=st.sampled_from(["yes", 1, None]),
+)
+def test_tuning_curve_options_are_validated(orientation_curve, units, polar):
+    if units is not None:
+        with pytest.raises((TypeError, ValueError), match="`units`"):
+            plot_tuning_curve(orientation_curve, units=units, ax=_new_ax())
+    with pytest.raises(TypeError, match="`polar` must be True or False"):
+        plot_tuning_curve(orientation_curve, polar=polar)
+    with pytest.raises(TypeError, match="`show_preferred` must be True or False"):
+        plot_tuning_curve(orientation_curve, show_preferred=polar)
+    plt.close("all")
+
+
+def test_convergence_of_units_that_never_responded_is_drawn():
+    ax = plot_mapping_convergence([10, 100], [[np.nan, 0.5], [np.nan, 0.8]], ax=_new_ax())
+    assert len(ax.lines) >= 2 and ax.get_ylim()[1] == 1.02
+    ax = plot_mapping_convergence([10, 100], [np.nan, np.nan], ax=_new_ax(), target=None)
+    assert np.all(np.isfinite(ax.get_ylim()))
+
+
+def test_plots_refuse_oversized_requests_before_allocating(small_budget):
+    ax = _new_ax()
+    refused_cheaply(lambda: plot_filter_grid(WEIGHTS, n_columns=10**9, ax=ax), match="filter grid")
+    refused_cheaply(lambda: plot_filter_grid(WEIGHTS, gap=10**6, ax=ax), match="filter grid")
+    refused_cheaply(lambda: plot_kernel(Gaussian(1e6), 16, ax=ax), match="kernel of Gaussian")
+    big = VisualField(200.0, 200.0, 10.0)  # 4 Mpx: one image fits in 64 MiB, the counts do not
+    refused_cheaply(lambda: plot_coverage(Mosaic(big, [[0.0, 0.0]]), DOG, ax=ax), match="coverage")

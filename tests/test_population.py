@@ -1,11 +1,14 @@
 import math
+import tracemalloc
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import cortex
 from cortex import (
     ComplexCell,
     DifferenceOfGaussians,
@@ -113,8 +116,12 @@ def populations(draw, max_pixels=28):
     h = biggest.scaled(float(mosaic.scales.max())).kernel_radius(ppd, n_sigma)
     assume(2 * h + 1 <= min(rows, cols))  # kernels larger than the field are an error
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # sparse lattices may leave gaps
-        return Population(rf, mosaic, n_sigma=n_sigma)
+        # sparse lattices may leave gaps, and the (lazily built) kernels of small RFs or
+        # fine carriers may be badly sampled: build them here, where that is expected
+        warnings.simplefilter("ignore", UserWarning)
+        pop = Population(rf, mosaic, n_sigma=n_sigma)
+        pop.groups  # noqa: B018 - computes and caches the kernels
+        return pop
 
 
 @given(
@@ -411,3 +418,292 @@ def test_kernel_larger_than_either_side_of_the_field_is_an_error():
         Population(Gaussian(0.5), Mosaic.from_lattice(field, 0.5, "square"))
     with pytest.raises(ValueError, match="`level` must be one of"):
         Population(Gaussian(0.05), Mosaic(field, [[0.0, 0.0]]), level="bogus")
+
+
+# -- bad input, numeric ranges and the memory budget (issue 11) ------------------------
+NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, [1.0], {}])
+NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
+EXTREMES = [5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308]
+FIELD = VisualField(2.0, 1.5, 10)
+SITE = Mosaic(FIELD, [[0.0, 0.0]])
+
+
+def log_uniform(low, high):
+    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
+    return st.one_of(
+        st.sampled_from([low, high]),
+        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
+    )
+
+
+def outside(low, high, *, low_open=False):
+    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
+    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
+    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
+    return st.one_of(NON_FINITE, below, above)
+
+
+@contextmanager
+def budget(size):
+    cortex.set_memory_budget(size)
+    try:
+        yield
+    finally:
+        cortex.set_memory_budget(None)
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)
+
+
+def refused_cheaply(call, match=None, limit=4 * 2**20):
+    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(cortex.MemoryBudgetError, match=match):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"peak {peak} bytes during the refusal"
+
+
+@given(rf=st.sampled_from([None, "gabor", b"g", 3, 2.5, True, Gaussian, {"a": 1}, [None]]))
+def test_population_refuses_what_is_not_an_rf_naming_rf(rf):
+    with pytest.raises(TypeError, match=r"`rf(\[0\])?` must be a ReceptiveField"):
+        Population(rf, SITE)
+
+
+@given(mosaic=st.sampled_from([None, FIELD, SITE.centers, "mosaic", 1]))
+def test_population_refuses_what_is_not_a_mosaic(mosaic):
+    with pytest.raises(TypeError, match="`mosaic` must be a Mosaic"):
+        Population(Gaussian(0.1), mosaic)
+
+
+@given(data=st.data())
+def test_population_refuses_bad_n_sigma_and_level(data):
+    if data.draw(st.booleans()):
+        bad = data.draw(st.one_of(NOT_NUMBERS.filter(lambda v: not isinstance(v, str | bytes))))
+        with pytest.raises(TypeError, match="`n_sigma`"):
+            Population(Gaussian(0.1), SITE, n_sigma=bad)
+        with pytest.raises(TypeError, match="`level`"):
+            Population(Gaussian(0.1), SITE, level=bad)
+    else:
+        bad = data.draw(outside(1e-3, 100.0))
+        with pytest.raises(ValueError, match="`level`"):
+            Population(Gaussian(0.1), SITE, level=bad)
+        if not 0 < bad <= 100:
+            with pytest.raises(ValueError, match="`n_sigma`"):
+                Population(Gaussian(0.1), SITE, n_sigma=bad)
+
+
+def test_population_blames_the_scales_for_an_rf_out_of_range():
+    mosaic = Mosaic(FIELD, [[0.0, 0.0], [0.2, 0.0]], scales=[1.0, 1e-6])
+    with pytest.raises(ValueError, match=r"`mosaic.scales` \(from 1e-06 to 1\) take `rf\[0\]`"):
+        Population(Gaussian(0.1), mosaic)
+
+
+@given(site=st.sampled_from([None, 1.0, "0", True, 2, -3, 10**20]))
+def test_kernels_refuse_bad_sites(site):
+    pop = Population(Gaussian(0.1), Mosaic(FIELD, [[0.0, 0.0], [0.2, 0.0]]))
+    with pytest.raises((TypeError, ValueError), match="`site`"):
+        pop.kernels(site)
+    assert len(pop.kernels(-1)) == 1  # Python indexing still works
+
+
+POSITIVE_BAD = st.one_of(NON_FINITE, st.floats(max_value=0.0))
+NONLINEARITY_CASES = [
+    (NakaRushton, {}, "c50", POSITIVE_BAD),
+    (NakaRushton, {"c50": 0.5}, "exponent", outside(0.0, 100.0, low_open=True)),
+    (NakaRushton, {"c50": 0.5}, "r_max", POSITIVE_BAD),
+    (DivisiveNormalization, {}, "sigma", POSITIVE_BAD),
+    (DivisiveNormalization, {"sigma": 0.5}, "exponent", outside(0.0, 100.0, low_open=True)),
+    (DivisiveNormalization, {"sigma": 0.5}, "r_max", POSITIVE_BAD),
+    (Rectify, {}, "threshold", NON_FINITE),
+    (HalfSquare, {}, "threshold", NON_FINITE),
+]
+NONLINEARITY_IDS = [f"{c.__name__}-{n}" for c, _, n, _ in NONLINEARITY_CASES]
+
+
+@pytest.mark.parametrize(
+    ("cls", "valid", "name", "bad_values"), NONLINEARITY_CASES, ids=NONLINEARITY_IDS
+)
+@given(data=st.data())
+def test_nonlinearities_refuse_bad_parameters_naming_them(cls, valid, name, bad_values, data):
+    if data.draw(st.booleans()):
+        bad, error = data.draw(NOT_NUMBERS), TypeError
+    else:
+        bad, error = data.draw(bad_values), ValueError
+    with pytest.raises(error, match=f"`{name}`"):
+        cls(**{**valid, name: bad})
+
+
+ALL_NONLINEARITIES = [
+    Rectify(),
+    HalfSquare(0.1),
+    NakaRushton(0.5),
+    DivisiveNormalization(0.5),
+]
+
+
+@given(
+    step=st.sampled_from(ALL_NONLINEARITIES),
+    x=st.sampled_from(
+        [
+            None,
+            "abc",
+            [[1.0], [1.0, 2.0]],
+            np.zeros(2, complex),
+            np.array([1.0, np.nan]),
+            np.array([np.inf]),
+        ]
+    ),
+)
+def test_nonlinearities_refuse_bad_input_naming_x(step, x):
+    with pytest.raises((TypeError, ValueError), match="`x`"):
+        step(x)
+
+
+finite_responses = st.lists(
+    st.one_of(st.floats(-1e308, 1e308), st.sampled_from(EXTREMES)), min_size=1, max_size=6
+).map(np.array)
+
+
+@given(
+    c50=log_uniform(5e-324, 1.7e308),
+    exponent=st.one_of(log_uniform(5e-324, 100.0)),
+    r_max=log_uniform(5e-324, 1.7e308),
+    x=finite_responses,
+)
+def test_naka_rushton_is_finite_and_bounded_for_every_accepted_input(c50, exponent, r_max, x):
+    out = NakaRushton(c50, exponent, r_max)(x)
+    assert np.all(np.isfinite(out)) and np.all(out >= 0) and np.all(out <= r_max)
+    assert np.all(out[x <= 0] == 0)
+
+
+@given(
+    c50=log_uniform(1e-3, 1e3),
+    exponent=st.floats(0.5, 6.0),
+    x=st.lists(st.floats(0.0, 1e3), min_size=1, max_size=5).map(np.array),
+)
+def test_naka_rushton_equals_the_textbook_formula(c50, exponent, x):
+    expected = x**exponent / (x**exponent + c50**exponent)
+    np.testing.assert_allclose(NakaRushton(c50, exponent)(x), expected, rtol=1e-12, atol=1e-300)
+
+
+@given(
+    sigma=log_uniform(5e-324, 1.7e308),
+    exponent=log_uniform(5e-324, 100.0),
+    r_max=log_uniform(5e-324, 1e300),
+    x=st.one_of(finite_responses, finite_responses.map(lambda a: np.stack([a, -a]))),
+)
+def test_normalisation_and_thresholds_are_finite_or_refused_naming_x(sigma, exponent, r_max, x):
+    for step in (
+        DivisiveNormalization(sigma, exponent, r_max),
+        Rectify(sigma),
+        HalfSquare(-sigma),
+    ):
+        try:
+            out = step(x)
+        except ValueError as exc:
+            assert "`x` is too large" in str(exc)
+            continue
+        assert np.all(np.isfinite(out)) and out.shape == x.shape
+
+
+def test_normalisation_equals_the_textbook_formula(rng):
+    x = rng.standard_normal((4, 30))
+    xn = np.maximum(x, 0) ** 3
+    expected = 2.0 * xn / (0.2**3 + xn.mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(DivisiveNormalization(0.2, 3.0, 2.0)(x), expected, rtol=1e-12)
+    assert DivisiveNormalization(0.2)(np.zeros((2, 0))).shape == (2, 0)
+    with pytest.raises(ValueError, match="`x` must be at least 1-D"):
+        DivisiveNormalization(0.2)(1.0)
+
+
+def test_nonlinearities_keep_float32(rng):
+    x = rng.standard_normal((2, 5)).astype(np.float32)
+    for step in ALL_NONLINEARITIES:
+        assert step(x).dtype == np.float32
+
+
+@given(
+    images=st.sampled_from(
+        [
+            None,
+            "abc",
+            np.zeros((15, 20), complex),
+            np.zeros((0, 15, 20)),
+            np.zeros(20),
+            np.full((15, 20), np.nan),
+            np.zeros((15, 19)),
+            [[1.0], [1.0, 2.0]],
+        ]
+    ),
+    func=st.sampled_from([linear_responses, responses]),
+)
+def test_responses_refuse_bad_images_naming_them(images, func):
+    pop = Population(Gaussian(0.15), Mosaic.from_lattice(FIELD, 0.2))
+    with pytest.raises((TypeError, ValueError), match="`images`"):
+        func(pop, images)
+
+
+@given(
+    method=st.sampled_from([None, 3, True, "gpu", "FFT", ""]),
+    func=st.sampled_from([linear_responses, responses]),
+)
+def test_responses_refuse_bad_methods(method, func):
+    pop = Population(Gaussian(0.15), Mosaic.from_lattice(FIELD, 0.2))
+    with pytest.raises((TypeError, ValueError), match="`method`"):
+        func(pop, np.zeros(FIELD.shape), method=method)
+
+
+@given(
+    rf=st.sampled_from([Gaussian(0.15, amplitude=1e100), ComplexCell(2.0, sigma_x=0.15)]),
+    value=st.sampled_from([1e250, -1.7e308, 1e200]),
+)
+def test_overflowing_responses_are_refused_naming_the_images(rf, value):
+    pop = Population(rf, Mosaic(FIELD, [[0.0, 0.0]]))
+    images = np.full(FIELD.shape, value)
+    try:
+        r = responses(pop, images)
+    except ValueError as exc:
+        assert "`images`" in str(exc) and "overflow" in str(exc)
+        return
+    assert np.all(np.isfinite(r))
+
+
+def test_issue_11_cases(small_budget):
+    with pytest.raises(TypeError, match="`rf` must be a ReceptiveField or a sequence"):
+        Population(None, SITE)  # was "'NoneType' object is not iterable"
+    with pytest.raises(ValueError, match=r"`exponent` must be in \(0, 100\], got 2000"):
+        NakaRushton(0.5, exponent=2000)  # was NaN
+    # 48 deg at 16 px/deg with a dense mosaic: the matrix is refused before it is built
+    big = VisualField(48.0, 48.0, 16.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pop = Population(Gaussian(0.1), Mosaic.from_lattice(big, 1 / 8))
+    pop.groups  # noqa: B018 - the kernels and centre pixels, computed once, before measuring
+    refused_cheaply(lambda: connectivity_matrix(pop), match="the connectivity matrix of")
+
+
+def test_many_kernels_are_refused_at_construction(small_budget):
+    field = VisualField(40.0, 40.0, 16.0)
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(-19.0, 19.0, (5000, 2))
+    mosaic = Mosaic(field, centers, scales=np.linspace(1.0, 2.0, 5000))  # 5000 RF sizes
+    refused_cheaply(
+        lambda: Population(Gaussian(0.5), mosaic), match=r"1 type\(s\) x 5000 RF size\(s\)"
+    )
+
+
+def test_large_batches_of_images_are_refused_before_allocating():
+    pop = Population(ComplexCell(2.0), Mosaic.from_lattice(VisualField(4.0, 4.0, 16.0), 0.125))
+    images = np.zeros((40, 64, 64))
+    with budget("1M"):
+        refused_cheaply(lambda: linear_responses(pop, images), match="40 image")
+        refused_cheaply(lambda: responses(pop, images))
+    assert responses(pop, images[:2]).shape == (2, pop.n_neurons)

@@ -1,10 +1,14 @@
 import math
+import tracemalloc
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import cortex
 from cortex import (
     ComplexCell,
     DifferenceOfGaussians,
@@ -308,3 +312,359 @@ def test_unbalanced_dog_kernel_keeps_the_volume_ratio():
     offsets = np.arange(-h, h + 1) / 20
     expected = dog.profile(offsets[np.newaxis, :], -offsets[:, np.newaxis]) / 400
     np.testing.assert_allclose(k, expected, rtol=0, atol=1e-9 * np.abs(expected).max())
+
+
+# -- bad input, numeric ranges and the memory budget (issue 11) ------------------------
+#: values that are not real numbers: each must give a TypeError naming the argument.
+NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, [1.0], {}])
+NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
+#: finite magnitudes at the edges of float64.
+EXTREMES = st.sampled_from([5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308])
+ANY_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def log_uniform(low, high):
+    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
+    return st.one_of(
+        st.sampled_from([low, high]),
+        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
+    )
+
+
+def outside(low, high, *, low_open=False):
+    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
+    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
+    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
+    return st.one_of(NON_FINITE, below, above)
+
+
+@contextmanager
+def budget(size):
+    cortex.set_memory_budget(size)
+    try:
+        yield
+    finally:
+        cortex.set_memory_budget(None)
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)
+
+
+def refused_cheaply(call, match=None, limit=4 * 2**20):
+    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(cortex.MemoryBudgetError, match=match):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"peak {peak} bytes during the refusal"
+
+
+SIGMA_BAD = outside(1e-6, 1e6)
+AMPLITUDE_BAD = st.one_of(NON_FINITE, st.just(0.0), outside(-1e100, 1e100))
+#: (constructor, valid arguments, argument, bad values giving ValueError)
+CONSTRUCTOR_CASES = [
+    (Gaussian, {"sigma": 0.2}, "sigma", SIGMA_BAD),
+    (Gaussian, {"sigma": 0.2}, "amplitude", AMPLITUDE_BAD),
+    (
+        DifferenceOfGaussians,
+        {"sigma_center": 0.1, "sigma_surround": 0.3},
+        "sigma_center",
+        SIGMA_BAD,
+    ),
+    (
+        DifferenceOfGaussians,
+        {"sigma_center": 0.1, "sigma_surround": 0.3},
+        "sigma_surround",
+        st.one_of(SIGMA_BAD, st.floats(1e-6, 0.1)),  # below 1e-6 or not above the centre
+    ),
+    (
+        DifferenceOfGaussians,
+        {"sigma_center": 0.1, "sigma_surround": 0.3},
+        "surround_weight",
+        outside(0.0, 100.0),
+    ),
+    (
+        DifferenceOfGaussians,
+        {"sigma_center": 0.1, "sigma_surround": 0.3},
+        "amplitude",
+        outside(0.0, 1e100, low_open=True),
+    ),
+    (Gabor, {"spatial_frequency": 2.0}, "spatial_frequency", outside(0.0, 1e5, low_open=True)),
+    (Gabor, {}, "spatial_frequency", st.floats(5e-324, 5.6e-7)),  # default sigma_x > 1e6 deg
+    (Gabor, {"spatial_frequency": 2.0}, "orientation", NON_FINITE),
+    (Gabor, {"spatial_frequency": 2.0}, "phase", NON_FINITE),
+    (Gabor, {"spatial_frequency": 2.0}, "sigma_x", SIGMA_BAD),
+    (Gabor, {"spatial_frequency": 2.0}, "sigma_y", SIGMA_BAD),
+    (Gabor, {"spatial_frequency": 2.0}, "amplitude", AMPLITUDE_BAD),
+    (ComplexCell, {"spatial_frequency": 2.0}, "spatial_frequency", outside(0, 1e5, low_open=True)),
+    (ComplexCell, {"spatial_frequency": 2.0}, "orientation", NON_FINITE),
+    (ComplexCell, {"spatial_frequency": 2.0}, "sigma_x", SIGMA_BAD),
+    (ComplexCell, {"spatial_frequency": 2.0}, "sigma_y", SIGMA_BAD),
+    (ComplexCell, {"spatial_frequency": 2.0}, "amplitude", AMPLITUDE_BAD),
+]
+CASE_IDS = [f"{cls.__name__}-{name}" for cls, _, name, _ in CONSTRUCTOR_CASES]
+
+
+@pytest.mark.parametrize(("cls", "valid", "name", "bad_values"), CONSTRUCTOR_CASES, ids=CASE_IDS)
+@given(data=st.data())
+def test_constructors_refuse_bad_values_naming_them(cls, valid, name, bad_values, data):
+    bad = data.draw(bad_values)
+    with pytest.raises(ValueError, match=name):
+        cls(**{**valid, name: bad})
+
+
+@pytest.mark.parametrize(("cls", "valid", "name", "bad_values"), CONSTRUCTOR_CASES, ids=CASE_IDS)
+@given(bad=NOT_NUMBERS)
+def test_constructors_refuse_non_numbers_naming_them(cls, valid, name, bad_values, bad):
+    if bad is None and name in ("sigma_x", "sigma_y"):
+        return  # None is their default (derived from the frequency)
+    with pytest.raises(TypeError, match=f"`{name}`"):
+        cls(**{**valid, name: bad})
+
+
+@given(bad=st.one_of(NOT_NUMBERS, st.sampled_from(["up", "ON", ""])))
+def test_dog_refuses_bad_polarity(bad):
+    error = ValueError if isinstance(bad, str) else TypeError
+    with pytest.raises(error, match="`polarity`"):
+        DifferenceOfGaussians(0.1, 0.3, polarity=bad)
+
+
+#: RF models with parameters drawn over their whole documented range.
+any_amplitude = st.builds(
+    lambda sign, magnitude: sign * magnitude,
+    st.sampled_from([1.0, -1.0]),
+    log_uniform(5e-324, 1e100),
+)
+sigmas = log_uniform(1e-6, 1e6)
+
+
+@st.composite
+def dogs(draw):
+    a, b = draw(sigmas), draw(sigmas)
+    assume(a != b)
+    return DifferenceOfGaussians(
+        min(a, b),
+        max(a, b),
+        draw(st.floats(0.0, 100.0)),
+        draw(st.sampled_from(["on", "off"])),
+        draw(log_uniform(5e-324, 1e100)),
+    )
+
+
+@st.composite
+def gabors(draw, cls=Gabor):
+    if draw(st.booleans()):  # explicit envelope: any frequency in (0, 1e5]
+        frequency = draw(log_uniform(5e-324, 1e5))
+        sigma_x, sigma_y = draw(sigmas), draw(st.one_of(st.none(), sigmas))
+    else:  # default envelope: 0.56 / f must stay <= 1e6 deg
+        frequency, sigma_x, sigma_y = draw(log_uniform(5.63e-7, 1e5)), None, None
+    extra = {} if cls is ComplexCell else {"phase": draw(ANY_FINITE)}
+    return cls(
+        frequency,
+        orientation=draw(ANY_FINITE),
+        sigma_x=sigma_x,
+        sigma_y=sigma_y,
+        amplitude=draw(any_amplitude),
+        **extra,
+    )
+
+
+any_rf = st.one_of(
+    st.builds(Gaussian, sigmas, any_amplitude), dogs(), gabors(), gabors(ComplexCell)
+)
+offsets = st.floats(-1e9, 1e9)
+frequencies = st.floats(-1e9, 1e9)
+
+
+@given(rf=any_rf, ppd=log_uniform(1e-6, 1e6), n_sigma=st.floats(0.0, 100.0, exclude_min=True))
+def test_accepted_models_give_finite_kernels(rf, ppd, n_sigma):
+    with budget("8M"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # badly sampled, aliased: allowed
+        try:
+            kernel = rf.kernel(ppd, n_sigma=n_sigma)
+        except cortex.MemoryBudgetError:
+            return  # refused before allocating
+    assert kernel.shape[0] == kernel.shape[1] == 2 * rf.kernel_radius(ppd, n_sigma) + 1
+    assert np.all(np.isfinite(kernel))
+
+
+@given(rf=any_rf, x=offsets, y=offsets, fx=frequencies, fy=frequencies)
+def test_accepted_models_give_finite_profiles_and_spectra(rf, x, y, fx, fy):
+    assert np.all(np.isfinite(rf.profile(np.array([x, 0.0, -x]), np.array([y, 0.0, y]))))
+    assert np.all(np.isfinite(rf.frequency_response(np.array([fx, 0.0]), np.array([fy, 0.0]))))
+    assert math.isfinite(rf.size)
+    assert all(math.isfinite(v) for v in rf.contour("half-max"))
+
+
+@given(rf=any_rf, factor=st.one_of(log_uniform(5e-324, 1.7e308), EXTREMES))
+def test_scaled_is_in_range_or_refused_naming_the_factor(rf, factor):
+    if factor <= 0:
+        with pytest.raises(ValueError, match="`factor` must be > 0"):
+            rf.scaled(factor)
+        return
+    try:
+        big = rf.scaled(factor)
+    except ValueError as exc:
+        assert "`factor`" in str(exc)
+        return
+    assert np.all(np.isfinite(big.profile(0.0, 0.0)))
+    assert math.isclose(big.size, rf.size * factor, rel_tol=1e-9)
+
+
+RF_EXAMPLES = [Gaussian(0.2), DifferenceOfGaussians(0.1, 0.3), Gabor(2.0), ComplexCell(2.0)]
+
+
+@given(
+    rf=st.sampled_from(RF_EXAMPLES),
+    name=st.sampled_from(["pixels_per_degree", "n_sigma"]),
+    data=st.data(),
+)
+def test_kernel_refuses_bad_sampling_naming_it(rf, name, data):
+    ranges = {
+        "pixels_per_degree": outside(1e-6, 1e6),
+        "n_sigma": outside(0.0, 100.0, low_open=True),
+    }
+    if data.draw(st.booleans()):
+        bad, error = data.draw(NOT_NUMBERS), TypeError
+    else:
+        bad, error = data.draw(ranges[name]), ValueError
+    kwargs = {"pixels_per_degree": 10.0, "n_sigma": 3.0, name: bad}
+    for call in (rf.kernel, rf.kernel_radius):
+        with pytest.raises(error, match=f"`{name}`"):
+            call(kwargs["pixels_per_degree"], n_sigma=kwargs["n_sigma"])
+
+
+BAD_POINTS = [
+    (None, TypeError),
+    ("1", TypeError),
+    (True, TypeError),
+    (np.array([True]), TypeError),
+    (1j, TypeError),
+    ([[1.0], [1.0, 2.0]], TypeError),
+    (math.nan, ValueError),
+    (-math.inf, ValueError),
+    (np.array([0.0, np.inf]), ValueError),
+    (1e300, ValueError),
+    (-1.7e308, ValueError),
+]
+
+
+@given(
+    rf=st.sampled_from(RF_EXAMPLES),
+    method=st.sampled_from(["profile", "frequency_response"]),
+    position=st.sampled_from([0, 1]),
+    case=st.sampled_from(BAD_POINTS),
+)
+def test_profile_and_spectrum_refuse_bad_points_naming_them(rf, method, position, case):
+    bad, error = case
+    args = [0.0, 0.0]
+    args[position] = bad
+    name = {"profile": ("x", "y"), "frequency_response": ("fx", "fy")}[method][position]
+    with pytest.raises(error, match=f"`{name}`"):
+        getattr(rf, method)(*args)
+
+
+@given(rf=st.sampled_from(RF_EXAMPLES), bad=st.one_of(NOT_NUMBERS, NON_FINITE, EXTREMES))
+def test_scaled_refuses_bad_factors(rf, bad):
+    error = TypeError if not isinstance(bad, float) else ValueError
+    with pytest.raises(error, match="`factor`"):
+        rf.scaled(bad)
+
+
+@given(
+    level=st.one_of(
+        NOT_NUMBERS,
+        outside(1e-3, 100.0),
+        st.sampled_from(["fwhm", "", "Sigma"]),
+        EXTREMES,
+    )
+)
+def test_contour_levels_refused_naming_level(level):
+    error = ValueError if isinstance(level, str | float) else TypeError
+    with pytest.raises(error, match="`level`"):
+        contour_radius(level)
+    with pytest.raises(error, match="`level`"):
+        Gaussian(0.2).contour(level)
+
+
+@given(level=st.floats(1e-3, 100.0))
+def test_accepted_contour_levels_are_finite(level):
+    a, b, _ = Gabor(2.0, sigma_x=1e6, sigma_y=1e-6).contour(level)
+    assert math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda bad: gaussian_kernel(bad, 10.0), "sigma"),
+        (lambda bad: gaussian_kernel(0.2, bad), "pixels_per_degree"),
+        (lambda bad: gaussian_kernel(0.2, 10.0, amplitude=bad), "amplitude"),
+        (lambda bad: gaussian_kernel(0.2, 10.0, n_sigma=bad), "n_sigma"),
+        (lambda bad: dog_kernel(bad, 0.3, 10.0), "sigma_center"),
+        (lambda bad: dog_kernel(0.1, bad, 10.0), "sigma_surround"),
+        (lambda bad: dog_kernel(0.1, 0.3, bad), "pixels_per_degree"),
+        (lambda bad: dog_kernel(0.1, 0.3, 10.0, surround_weight=bad), "surround_weight"),
+        (lambda bad: dog_kernel(0.1, 0.3, 10.0, amplitude=bad), "amplitude"),
+        (lambda bad: gabor_kernel(bad, 10.0), "spatial_frequency"),
+        (lambda bad: gabor_kernel(2.0, bad), "pixels_per_degree"),
+        (lambda bad: gabor_kernel(2.0, 10.0, orientation=bad), "orientation"),
+        (lambda bad: gabor_kernel(2.0, 10.0, sigma_x=bad), "sigma_x"),
+        (lambda bad: gabor_kernel(2.0, 10.0, n_sigma=bad), "n_sigma"),
+    ],
+)
+@given(bad=st.one_of(NOT_NUMBERS, NON_FINITE, st.sampled_from([1e300, -1e300, 1.7e308])))
+def test_kernel_functions_refuse_bad_values_naming_them(call, name, bad):
+    if bad is None and name == "sigma_x":
+        return  # its default
+    if name == "orientation" and math.isfinite(bad if isinstance(bad, float) else math.nan):
+        return  # any finite angle is an orientation
+    error = ValueError if isinstance(bad, float) else TypeError
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(error, match=f"`{name}`"):
+            call(bad)
+
+
+def test_issue_11_cases():
+    with pytest.raises(ValueError, match=r"`sigma` must be in \[1e-06, 1e\+06\] deg"):
+        Gaussian(1e-200)  # its kernel was NaN
+    with pytest.raises(ValueError, match=r"`spatial_frequency` must be in \(0, 100000\]"):
+        Gabor(1e300, sigma_x=0.2)  # NaN kernel
+    with pytest.raises(ValueError, match=r"`amplitude` must be in \[-1e\+100, 1e\+100\]"):
+        Gabor(2.0, sigma_x=0.2, amplitude=1e308)  # inf kernel
+    with pytest.raises(TypeError, match="`x` must be a real number"):
+        Gaussian(0.2).profile(None, 0)  # was NaN
+    with pytest.raises(ValueError, match="`factor` 0.001 takes the RF out of range"):
+        Gaussian(1e-6).scaled(1e-3)
+    # tiny frequencies are fine with an explicit envelope (a blob, as fits produce)
+    assert np.all(np.isfinite(Gabor(1e-9, sigma_x=0.3, amplitude=1e-300).kernel(10)))
+
+
+def test_valid_values_at_the_ends_of_the_ranges():
+    assert Gaussian(1e-6).sigma == 1e-6 and Gaussian(1e6).sigma == 1e6
+    assert DifferenceOfGaussians(0.1, 0.3, surround_weight=100.0).surround_weight == 100.0
+    assert Gabor(1e5, sigma_x=1e-6).spatial_frequency == 1e5
+    assert contour_radius(1e-3) == 1e-3 and contour_radius(100) == 100.0
+    assert Gaussian(0.5).kernel_radius(1e-6, 100.0) == 1
+
+
+def test_oversized_kernels_are_refused_before_allocating(small_budget):
+    refused_cheaply(lambda: Gaussian(1e6).kernel(16), match=r"kernel of Gaussian\(sigma=1000000")
+    refused_cheaply(lambda: Gabor(1.0).kernel(1e6))
+    refused_cheaply(lambda: ComplexCell(1.0).kernel(1e4, n_sigma=10))
+    refused_cheaply(lambda: DifferenceOfGaussians(0.1, 100.0).kernel(100))
+    refused_cheaply(lambda: gaussian_kernel(10.0, 1000.0))
+    refused_cheaply(lambda: dog_kernel(1.0, 30.0, 100.0))
+    refused_cheaply(lambda: gabor_kernel(0.01, 100.0))
+    # the largest kernel that fits is computed
+    side = 2 * Gaussian(1.0).kernel_radius(200.0) + 1  # 1201 px: 69 MB of working memory
+    with pytest.raises(cortex.MemoryBudgetError, match=f"{side}x{side} px"):
+        Gaussian(1.0).kernel(200.0)
+    assert Gaussian(1.0).kernel(100.0).shape == (601, 601)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cortex
+from cortex.datasets import orientation_discrimination, train_test_split
 from cortex.stimuli import (
     NATURAL_IMAGES,
     bar,
@@ -501,3 +506,344 @@ def test_other_bad_parameters(call, error, match):
 def test_dark_bar_and_spot():
     assert bar(FIELD, contrast=-0.5).min() == -0.5
     assert spot(FIELD, contrast=-0.5).min() == -0.5
+
+
+# --------------------------------------------------------------------------- issue 11
+# Bad input drawn by hypothesis, numeric ranges and the memory budget.
+NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, {}])
+NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
+EXTREMES = [5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308]
+ANY_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def log_uniform(low, high):
+    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
+    return st.one_of(
+        st.sampled_from([low, high]),
+        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
+    )
+
+
+def outside(low, high, *, low_open=False):
+    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
+    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
+    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
+    return st.one_of(NON_FINITE, below, above)
+
+
+@contextmanager
+def budget(size):
+    cortex.set_memory_budget(size)
+    try:
+        yield
+    finally:
+        cortex.set_memory_budget(None)
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)
+
+
+def refused_cheaply(call, match=None, limit=4 * 2**20):
+    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(cortex.MemoryBudgetError, match=match):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"peak {peak} bytes during the refusal"
+
+
+#: (function, valid arguments, argument, values giving ValueError)
+RANGE_CASES = [
+    (grating, {"spatial_frequency": 1.0}, "spatial_frequency", outside(0.0, 1e5)),
+    (grating, {"spatial_frequency": 1.0}, "orientation", NON_FINITE),
+    (grating, {"spatial_frequency": 1.0}, "phase", NON_FINITE),
+    (grating, {"spatial_frequency": 1.0}, "contrast", outside(0.0, 1e6)),
+    (bar, {}, "length", outside(0.0, 1e9, low_open=True)),
+    (bar, {}, "width", outside(0.0, 1e9, low_open=True)),
+    (bar, {}, "orientation", NON_FINITE),
+    (bar, {}, "contrast", outside(-1e6, 1e6)),
+    (spot, {}, "radius", outside(0.0, 1e9, low_open=True)),
+    (spot, {}, "contrast", outside(-1e6, 1e6)),
+    (checkerboard, {"check_size": 0.25}, "check_size", outside(1e-6, 1e9)),
+    (checkerboard, {"check_size": 0.25}, "contrast", outside(0.0, 1e6)),
+    (white_noise, {}, "contrast", outside(0.0, 1e6)),
+]
+RANGE_IDS = [f"{f.__name__}-{name}" for f, _, name, _ in RANGE_CASES]
+
+
+@pytest.mark.parametrize(("func", "valid", "name", "bad_values"), RANGE_CASES, ids=RANGE_IDS)
+@given(data=st.data())
+def test_parameters_out_of_range_are_refused_naming_them(func, valid, name, bad_values, data):
+    bad = data.draw(bad_values)
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        func(FIELD, **{**valid, name: bad})
+
+
+@pytest.mark.parametrize(("func", "valid", "name", "bad_values"), RANGE_CASES, ids=RANGE_IDS)
+@given(bad=NOT_NUMBERS)
+def test_parameters_that_are_not_numbers_are_refused_naming_them(
+    func, valid, name, bad_values, bad
+):
+    with pytest.raises(TypeError, match=f"`{name}`"):
+        func(FIELD, **{**valid, name: bad})
+
+
+GRATING_ARRAYS = [
+    (np.array([True, False]), TypeError),
+    (["1", "2"], TypeError),
+    ([1.0, None], TypeError),
+    ([[1.0, 2.0], [1.0]], TypeError),
+    (np.zeros(2, complex), TypeError),
+    ([], ValueError),
+    (np.zeros((2, 2)), ValueError),
+    ([1.0, np.nan], ValueError),
+    ([0.5, np.inf], ValueError),
+]
+
+
+@given(
+    name=st.sampled_from(["spatial_frequency", "orientation", "phase", "contrast"]),
+    case=st.sampled_from(GRATING_ARRAYS),
+)
+def test_grating_refuses_bad_parameter_arrays(name, case):
+    bad, error = case
+    with pytest.raises(error, match=f"`{name}`"):
+        grating(FIELD, **{"spatial_frequency": 1.0, name: bad})
+
+
+@given(
+    func=st.sampled_from([bar, spot]),
+    bad=st.one_of(
+        st.sampled_from([None, "ab", (True, False), [[1.0, 2.0], [1.0]], (1j, 0.0)]),
+        st.sampled_from([(x, 0.0) for x in EXTREMES if abs(x) > 1e9]),
+    ),
+)
+def test_centers_are_validated(func, bad):
+    error = ValueError if isinstance(bad, tuple) and isinstance(bad[0], float) else TypeError
+    with pytest.raises(error, match="`center`"):
+        func(FIELD, center=bad)
+
+
+@FAST
+@given(
+    freq=st.one_of(st.just(0.0), log_uniform(5e-324, 1e5)),
+    orientation=ANY_FINITE,
+    phase=ANY_FINITE,
+    contrast=st.one_of(st.just(0.0), log_uniform(5e-324, 1e6)),
+    ppd=log_uniform(1e-6, 1e6),
+)
+def test_accepted_gratings_are_finite(freq, orientation, phase, contrast, ppd):
+    with budget("8M"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # aliased: allowed
+        try:
+            field = VisualField(2.0, 1.0, ppd)
+        except (ValueError, cortex.MemoryBudgetError):
+            return  # less than one pixel, or too many
+        try:
+            image = grating(field, [freq, 1.0], orientation, [phase, 0.0], contrast)
+        except cortex.MemoryBudgetError:
+            return
+    assert np.all(np.isfinite(image)) and np.abs(image).max() <= contrast
+
+
+@FAST
+@given(
+    cx=st.floats(-1e9, 1e9),
+    cy=st.floats(-1e9, 1e9),
+    size=st.one_of(log_uniform(5e-324, 1e9)),
+    orientation=ANY_FINITE,
+    contrast=st.floats(-1e6, 1e6),
+    check_size=log_uniform(1e-6, 1e9),
+)
+def test_accepted_shapes_are_finite(cx, cy, size, orientation, contrast, check_size):
+    for image in (
+        bar(FIELD, (cx, cy), size, size, orientation, contrast),
+        spot(FIELD, (cx, cy), size, contrast),
+        checkerboard(FIELD, check_size, abs(contrast)),
+    ):
+        assert np.all(np.isfinite(image)) and np.abs(image).max() <= abs(contrast)
+
+
+@FAST
+@given(
+    contrast=st.one_of(st.just(0.0), log_uniform(5e-324, 1e6)),
+    distribution=st.sampled_from(["gaussian", "binary", "uniform"]),
+    seed=st.integers(0, 2**128),
+)
+def test_accepted_noise_is_finite(contrast, distribution, seed):
+    images = white_noise(FIELD, 2, contrast=contrast, distribution=distribution, seed=seed)
+    assert np.all(np.isfinite(images))
+
+
+@FAST
+@given(scale=st.sampled_from(EXTREMES + [1.0]), offset=st.floats(0.0, 1.0))
+def test_to_contrast_is_finite_or_refused_naming_the_image(scale, offset):
+    image = np.array([[scale, scale * offset], [scale / 2, scale / 4]])
+    try:
+        out = to_contrast(image)
+    except ValueError as exc:
+        assert "`image`" in str(exc)
+        return
+    assert np.all(np.isfinite(out))
+
+
+@given(
+    image=st.sampled_from(
+        [
+            None,
+            "abc",
+            [[1.0], [1.0, 2.0]],
+            np.zeros((2, 2), complex),
+            np.zeros((0, 2)),
+            np.ones(3),
+            np.ones((1, 1, 1, 1)),
+            np.full((2, 2), np.nan),
+        ]
+    )
+)
+def test_to_contrast_refuses_bad_images(image):
+    with pytest.raises((TypeError, ValueError), match="`image`"):
+        to_contrast(image)
+
+
+@given(contrast=st.sampled_from(["no", 0, 1, None, 1.0]))
+def test_natural_image_contrast_must_be_a_bool(contrast):
+    with pytest.raises(TypeError, match="`contrast` must be True or False"):
+        natural_image(FIELD, "camera", contrast=contrast)
+
+
+def test_issue_11_cases(small_budget):
+    with pytest.raises(ValueError, match=r"`spatial_frequency` must be in \[0, 100000\]"):
+        grating(FIELD, 1e308)  # was NaN
+    refused_cheaply(lambda: white_noise(FIELD, 10**9, seed=0), match="gaussian white noise")
+    with pytest.raises(ValueError, match=r"`contrast` must be in \[0, 1e\+06\]"):
+        white_noise(FIELD, contrast=1e308, distribution="uniform")  # was NaN (inf range)
+    with pytest.raises(ValueError, match="`check_size`"):
+        checkerboard(FIELD, 5e-324)  # was NaN
+
+
+def test_big_stimuli_are_refused_before_allocating(small_budget):
+    big = VisualField(300.0, 200.0, 10.0)  # 6 Mpx: one image fits in 64 MiB
+    refused_cheaply(lambda: grating(big, 1.0), match="the gratings")
+    refused_cheaply(lambda: grating(big, 1.0, orientation=[0.0, 90.0]), match=r"2 x 2000x3000")
+    refused_cheaply(lambda: bar(big), match="the bar")
+    refused_cheaply(lambda: spot(big), match="the spot")
+    refused_cheaply(lambda: checkerboard(big, 1.0), match="the checkerboard")
+    refused_cheaply(lambda: white_noise(big, 2, distribution="binary"), match="binary")
+    refused_cheaply(lambda: natural_image(big, "camera"), match="natural image")
+    small = VisualField(20.0, 20.0, 10.0)
+    refused_cheaply(lambda: white_noise(small, 10**5, seed=0), match=r"100000 x 200x200 px")
+    luminance = np.ones((3, 300, 400))
+    with budget("4M"):
+        refused_cheaply(lambda: to_contrast(luminance), match=r"shape \(3, 300, 400\)")
+
+
+# --------------------------------------------------------------------------- cortex.datasets
+# The synthetic task draws gratings; its bad input is tested here (no tests/test_datasets.py).
+TASK_CASES = {
+    "n_samples": (st.sampled_from([0, -1]), st.sampled_from([1.5, "3", True, None])),
+    "size": (st.sampled_from([1, 0, -5]), st.sampled_from([2.5, "8", False])),
+    "pixels_per_degree": (outside(1e-6, 1e6), NOT_NUMBERS),
+    "reference": (NON_FINITE, NOT_NUMBERS),
+    "delta": (outside(0.0, 90.0, low_open=True), NOT_NUMBERS),
+    "spatial_frequency": (outside(0.0, 1e5, low_open=True), NOT_NUMBERS),
+    "contrast": (outside(0.0, 1e6), NOT_NUMBERS),
+    "noise": (outside(0.0, 1e6), NOT_NUMBERS),
+    "seed": (st.sampled_from([-1]), st.sampled_from([1.5, "a", True])),
+}
+
+
+@given(name=st.sampled_from(sorted(TASK_CASES)), data=st.data())
+def test_orientation_discrimination_refuses_bad_values_naming_them(name, data):
+    values, types = TASK_CASES[name]
+    if data.draw(st.booleans()):
+        bad, error = data.draw(values), ValueError
+    else:
+        bad, error = data.draw(types), TypeError
+    if name == "n_samples":
+        args, kwargs = (bad,), {"size": 8}
+    else:
+        args, kwargs = (4,), {"size": 8, name: bad}
+    with pytest.raises(error, match=f"`{name}`"):
+        orientation_discrimination(*args, **kwargs)
+
+
+@FAST
+@given(
+    ppd=log_uniform(8e-6, 1e6),  # the field, 8 px / ppd, at most 1e6 deg
+    reference=st.floats(-1e9, 1e9),
+    delta=st.floats(0.0, 90.0, exclude_min=True),
+    frequency=log_uniform(5e-324, 1e5),
+    contrast=st.floats(0.0, 1e6),
+    noise=st.floats(0.0, 1e6),
+)
+def test_accepted_tasks_are_finite(ppd, reference, delta, frequency, contrast, noise):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # aliased gratings: allowed
+        x, y = orientation_discrimination(
+            4,
+            size=8,
+            pixels_per_degree=ppd,
+            reference=reference,
+            delta=delta,
+            spatial_frequency=frequency,
+            contrast=contrast,
+            noise=noise,
+            seed=0,
+        )
+    assert np.all(np.isfinite(x)) and x.shape == (4, 1, 8, 8) and set(y) <= {0, 1}
+
+
+def test_orientation_discrimination_budget(small_budget):
+    refused_cheaply(lambda: orientation_discrimination(10**7, size=32, seed=0), match="10000000")
+    with pytest.raises(ValueError, match="`pixels_per_degree` must be >= size / 1e"):
+        orientation_discrimination(4, size=8, pixels_per_degree=1e-6)
+
+
+SPLIT_IMAGES = np.arange(20.0).reshape(10, 2)
+SPLIT_LABELS = np.arange(10) % 2
+
+
+@given(
+    case=st.sampled_from(
+        [
+            ({"images": None}, TypeError, "`images`"),
+            ({"images": "abc"}, TypeError, "`images`"),
+            ({"images": np.zeros(10, complex)}, TypeError, "`images`"),
+            ({"images": np.zeros((0, 2))}, ValueError, "`images`"),
+            ({"images": np.float64(3.0)}, ValueError, "`images`"),
+            ({"images": np.full((10, 2), np.nan)}, ValueError, "`images`"),
+            ({"labels": np.arange(10) * 0.5}, TypeError, "`labels`"),
+            ({"labels": np.ones(10, bool)}, TypeError, "`labels`"),
+            ({"labels": None}, TypeError, "`labels`"),
+            ({"labels": np.arange(9)}, ValueError, "`labels`"),
+            ({"test_fraction": 1.0}, ValueError, "`test_fraction`"),
+            ({"test_fraction": 0.0}, ValueError, "`test_fraction`"),
+            ({"test_fraction": math.nan}, ValueError, "`test_fraction`"),
+            ({"test_fraction": "0.2"}, TypeError, "`test_fraction`"),
+            ({"stratify": "yes"}, TypeError, "`stratify`"),
+            ({"stratify": 1}, TypeError, "`stratify`"),
+            ({"seed": -1}, ValueError, "`seed`"),
+            ({"seed": 0.5}, TypeError, "`seed`"),
+        ]
+    )
+)
+def test_train_test_split_refuses_bad_input_naming_it(case):
+    kwargs, error, match = case
+    arguments = {"images": SPLIT_IMAGES, "labels": SPLIT_LABELS, "seed": 0, **kwargs}
+    images, labels = arguments.pop("images"), arguments.pop("labels")
+    with pytest.raises(error, match=match):
+        train_test_split(images, labels, **arguments)
+
+
+def test_train_test_split_results_are_unchanged():
+    x_train, y_train, x_test, y_test = train_test_split(SPLIT_IMAGES, SPLIT_LABELS, seed=0)
+    assert len(x_test) == 2 and sorted(y_test) == [0, 1]
+    np.testing.assert_array_equal(x_train[:, 0] // 2 % 2, y_train)
