@@ -116,3 +116,35 @@ def test_bad_maps_get_clear_errors():
         A.fit_gabor(np.ones((2, 5)))
     with pytest.raises(ValueError, match="2-D"):
         A.half_max_region(np.ones((2, 3, 4)))
+
+
+# -- degenerate filters: a clear error, or None with a warning in a bank -------------------------
+@pytest.mark.parametrize("value", [0.0, 1.0, -3e-7])
+def test_a_constant_filter_is_refused_by_the_fits_and_skipped_by_gabor_likeness(value):
+    gabor = Gabor(0.8, orientation=30.0).kernel(3.5)
+    flat = np.full(gabor.shape, value)
+    what = "is all zeros" if value == 0 else "is constant"
+    with pytest.raises(ValueError, match=f"`kernel` {what}"):
+        A.fit_gabor(flat)
+    with pytest.raises(ValueError, match=f"`rf_map` {what}"):
+        A.fit_gaussian(flat)
+    bank = np.stack([flat, gabor])
+    with pytest.warns(RuntimeWarning, match="1 of 2 filters are constant"):
+        fraction, fits = A.gabor_likeness(bank, pixels_per_degree=3.5)
+    assert fits[0] is None and fits[1].converged and fraction == 0.5
+
+
+def test_fits_at_extreme_magnitudes_are_exactly_scaled():
+    kernel = Gabor(2.0, orientation=30.0, phase=40.0).kernel(16)
+    base = A.fit_gabor(kernel, 16)
+    for scale in (2.0**-1000, 2.0**900):  # powers of 2: the same fit, exactly scaled
+        fit = A.fit_gabor(kernel * scale, 16)
+        assert fit.orientation == base.orientation and fit.phase == base.phase
+        assert fit.amplitude == base.amplitude * scale and fit.r2 == base.r2
+    gauss = Gaussian(0.3).kernel(20)
+    assert A.half_max_region(gauss * 2.0**1020, 20) == A.half_max_region(gauss, 20)
+    region = A.half_max_region(gauss * 1e308, 20)
+    assert region.center == pytest.approx((0.0, 0.0), abs=1e-12) and region.area > 0
+    assert A.fit_gaussian(gauss * 1e-310, 20).converged
+    with pytest.raises(ValueError, match=r"`kernel` must be at most 1e\+300 in magnitude"):
+        A.fit_gabor(kernel * 1e305)

@@ -93,7 +93,7 @@ def test_silent_neuron_gives_a_nan_map_with_a_warning():
 
 def test_bad_mapping_arguments_get_clear_errors():
     target = one_neuron(Gabor(2.0))
-    with pytest.raises(ValueError, match="`n_stimuli` must be >= 1"):
+    with pytest.raises(ValueError, match="`n_stimuli` must be >= 2"):
         A.spike_triggered_average(target, 0)
     with pytest.raises(ValueError, match="`method` must be one of"):
         A.spike_triggered_average(target, 10, method="glm")
@@ -107,3 +107,60 @@ def test_bad_mapping_arguments_get_clear_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         A.map_correlation(np.ones((3, 3)), np.ones((3, 3)))  # constant maps: NaN, silently
+
+
+# -- numeric honesty ------------------------------------------------------------------------------
+def test_one_stimulus_is_refused_as_too_few_not_blamed_on_the_unit():
+    target = one_neuron(Gabor(3.5), SMALL)
+    with pytest.raises(ValueError, match=r"`n_stimuli` must be >= 2 \(.*covariance.*\), got 1"):
+        A.spike_triggered_average(target, 1)
+    with pytest.raises(ValueError, match="`sample_counts` must be >= 2"):
+        A.rf_mapping_convergence(target, [1, 10])
+    est = A.spike_triggered_average(target, 2, seed=0)  # the fewest accepted: finite, no warning
+    assert np.isfinite(est.maps).all()
+
+
+def test_a_tiny_ridge_on_a_rank_deficient_covariance_stays_finite_and_quiet():
+    target = one_neuron(Gabor(3.5), SMALL)  # 576 px, 50 stimuli: C_ss has rank 49
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for alpha in (0.0, 1e-300, 1e-12):
+            est = A.spike_triggered_average(target, 50, method="whitened", alpha=alpha, seed=0)
+            assert np.isfinite(est.maps).all()
+
+
+def test_noise_contrast_and_ridge_ranges_are_named():
+    target = one_neuron(Gabor(2.0))
+    with pytest.raises(ValueError, match=r"`contrast` must be in \[1e-06, 1e\+06\], got 1e-300"):
+        A.spike_triggered_average(target, 10, contrast=1e-300)
+    with pytest.raises(ValueError, match=r"`alpha` must be in \[0, 1e\+06\], got 1e\+300"):
+        A.spike_triggered_average(target, 10, alpha=1e300)
+    with pytest.raises(TypeError, match="`seed` must be an integer, got True"):
+        A.spike_triggered_average(target, 10, seed=True)
+    with pytest.raises(TypeError, match="`sample_counts` must be a 1-D sequence of ints"):
+        A.rf_mapping_convergence(target, [True, False])
+
+
+def test_a_reference_of_the_wrong_shape_is_refused_before_the_noise_is_shown():
+    target = one_neuron(Gabor(3.5), SMALL)
+    with pytest.raises(ValueError, match=r"`reference` must be \(n_units, H, W\) = \(1, 24, 24\)"):
+        A.rf_mapping_convergence(target, [10], reference=np.ones((5, 5)))
+
+
+def test_responses_that_overflow_are_refused_not_returned():
+    with pytest.raises(ValueError, match="responses of neuron 0 to the noise are not finite"):
+        A.spike_triggered_average(
+            one_neuron(Gabor(3.5), SMALL), 10, nonlinearity=lambda r: r + np.inf
+        )
+
+
+def test_map_correlation_is_finite_at_extreme_magnitudes():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 6, 6))
+    for scale in (1e-300, 1e300):
+        corr = A.map_correlation(a * scale, a)
+        np.testing.assert_allclose(corr, 1.0, rtol=1e-12)
+    mixed = a.copy()
+    mixed[0, 0, 0] = 1.7e308
+    assert np.isfinite(A.map_correlation(mixed, a)).all()
+    assert np.isnan(A.map_correlation(np.full((6, 6), np.nan), a[0]))[0]

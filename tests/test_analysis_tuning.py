@@ -198,7 +198,7 @@ def test_varied_parameter_needs_no_fixed_value(monkeypatch):
     def no_search(*args, **kwargs):
         raise AssertionError("the preferred-grating search ran")
 
-    monkeypatch.setattr(tuning, "_preferred_grating", no_search)
+    monkeypatch.setattr(tuning, "preferred_grating_search", no_search)
     curve = A.tuning_curve(
         one_neuron(Gabor(2.0)), "spatial_frequency", [1.0, 2.0, 4.0], orientation=0.0
     )
@@ -217,11 +217,117 @@ def test_bad_tuning_arguments_get_clear_errors():
         A.tuning_curve(target, "orientation", [])
     with pytest.raises(ValueError, match="must be finite"):
         A.tuning_curve(target, "orientation", [0.0, np.nan])
-    with pytest.raises(ValueError, match="spatial frequencies must be > 0"):
+    with pytest.raises(ValueError, match=r"`values` must be in \(0, 10\] cycles/deg, got 0"):
         A.tuning_curve(target, "spatial_frequency", [0.0, 1.0])
-    with pytest.raises(ValueError, match="contrasts must be >= 0"):
+    with pytest.raises(ValueError, match=r"`values` must be in \[0, 1e\+06\], got -0.1"):
         A.tuning_curve(target, "contrast", [-0.1, 1.0])
     with pytest.raises(ValueError, match="needs a orientation tuning curve|needs an"):
         A.tuning_curve(
             target, "phase", values, spatial_frequency=2.0, orientation=0.0
         ).orientation_selectivity_index()
+
+
+# -- numeric honesty: silent units, degenerate fits, the argument to blame ----------------------
+def silence(r):
+    return np.zeros_like(r)
+
+
+def test_preferred_grating_of_a_silent_unit_is_nan_with_a_warning():
+    with pytest.warns(RuntimeWarning, match="never respond to gratings .*no preferred grating"):
+        best = A.preferred_grating(one_neuron(Gabor(2.0)), nonlinearity=silence)
+    assert math.isnan(best["orientation"]) and math.isnan(best["spatial_frequency"])
+
+
+def test_preferred_grating_names_the_silent_units_of_a_population():
+    mosaic = Mosaic(FIELD, [[0.0, 0.0], [0.2, 0.0]])
+    with pytest.warns(RuntimeWarning, match=r"1 of 2 unit\(s\) never respond .*\(neuron 1\)"):
+        best = A.preferred_grating(
+            (Gabor(3.0, orientation=110.0), mosaic), nonlinearity=lambda r: r * np.array([1.0, 0.0])
+        )
+    assert best["orientation"] == pytest.approx(110.0, abs=1.5)
+
+
+def test_tuning_a_silent_unit_without_a_fixed_grating_is_nan_and_says_so():
+    with pytest.warns(RuntimeWarning) as record:
+        curve = A.tuning_curve(
+            one_neuron(Gabor(2.0)), "orientation", [0.0, 60.0, 120.0], nonlinearity=silence
+        )
+    messages = " | ".join(str(w.message) for w in record)
+    assert (
+        "no preferred grating" in messages and "preferred value and bandwidth are NaN" in messages
+    )
+    assert np.isnan(curve.preferred()[0])
+    assert np.isfinite(curve.grating["spatial_frequency"])  # what was held fixed, stated
+
+
+def test_a_list_where_a_number_is_expected_names_the_argument():
+    target = one_neuron(Gabor(2.0))
+    with pytest.raises(TypeError, match="`orientation` must be a real number, got \\[30\\]"):
+        A.tuning_curve(target, "spatial_frequency", [1.0, 2.0], orientation=[30])
+    with pytest.raises(TypeError, match="`spatial_frequency` must be a real number"):
+        A.tuning_curve(target, "orientation", [0.0], spatial_frequency=True)
+    with pytest.raises(TypeError, match="`contrast` must be a real number"):
+        A.tuning_curve(target, "orientation", [0.0], spatial_frequency=2.0, contrast="1")
+
+
+def test_an_extreme_spatial_frequency_is_blamed_with_its_nyquist_range():
+    target = one_neuron(Gabor(2.0))  # 20 px/deg: Nyquist 10 cycles/deg
+    nyquist = r"must be in \(0, 10\] cycles/deg, got 1e\+308 .*Nyquist"
+    with pytest.raises(ValueError, match="`spatial_frequency` " + nyquist):
+        A.tuning_curve(target, "orientation", [0.0, 90.0], spatial_frequency=1e308)
+    with pytest.raises(ValueError, match="`values` " + nyquist):
+        A.tuning_curve(target, "spatial_frequency", [1.0, 1e308], orientation=0.0)
+    with pytest.raises(ValueError, match=r"`spatial_frequency` must be in \(0, 10\]"):
+        A.tuning_curve(target, "orientation", [0.0], spatial_frequency=10.5)
+    with pytest.raises(ValueError, match=r"`contrast` must be in \[0, 1e\+06\], got 1e\+300"):
+        A.tuning_curve(target, "orientation", [0.0], spatial_frequency=2.0, contrast=1e300)
+    with pytest.raises(ValueError, match=r"`values` must be in \[-1e\+06, 1e\+06\] deg"):
+        A.tuning_curve(target, "orientation", [0.0, 1e300], spatial_frequency=2.0)
+
+
+def test_responses_that_overflow_are_refused_not_returned():
+    with pytest.raises(ValueError, match="responses of neuron 0 to the gratings are not finite"):
+        A.tuning_curve(
+            one_neuron(Gabor(2.0)),
+            "orientation",
+            [0.0, 90.0],
+            spatial_frequency=2.0,
+            nonlinearity=lambda r: r + np.inf,
+        )
+
+
+def test_degenerate_naka_rushton_data_get_a_clear_error():
+    c = np.geomspace(0.01, 1.0, 8)
+    with pytest.raises(ValueError, match="`response` is constant"):
+        A.fit_naka_rushton(c, np.full(8, 2.0))
+    with pytest.raises(ValueError, match="`response` is constant"):
+        A.fit_naka_rushton(c, np.zeros(8))
+    with pytest.raises(ValueError, match="`contrast` must hold >= 4 distinct values"):
+        A.fit_naka_rushton([0.1, 0.1, 0.2, 0.2, 0.3], [1, 1, 2, 2, 3])
+    with pytest.raises(ValueError, match=r"`contrast` must be in \[0, 1e\+20\]"):
+        A.fit_naka_rushton(np.geomspace(1, 1e300, 6), np.arange(6.0))
+
+
+def test_naka_rushton_fit_at_extreme_but_accepted_magnitudes_is_finite_and_scales():
+    c = np.geomspace(0.01, 1.0, 12)
+    r = 10 * c**2 / (c**2 + 0.2**2) + 1.0
+    base = A.fit_naka_rushton(c, r)
+    for gain in (1e-300, 1e150):  # responses scaled: the same fit, scaled
+        fit = A.fit_naka_rushton(c, r * gain)
+        assert fit.c50 == pytest.approx(base.c50, rel=1e-9)
+        assert fit.r_max == pytest.approx(base.r_max * gain, rel=1e-9)
+        assert fit.r2 == pytest.approx(base.r2, rel=1e-9)
+    fit = A.fit_naka_rushton(c * 1e19, r)  # contrasts at the top of the range
+    assert fit.c50 == pytest.approx(0.2e19, rel=1e-6) and np.isfinite(fit(c * 1e19)).all()
+
+
+def test_repeated_values_give_a_finite_preference():
+    curve = A.TuningCurve(
+        "orientation",
+        np.array([30.0, 30.0, 30.0]),
+        np.array([[1.0], [2.0], [1.5]]),
+        {},
+        "mean",
+        ("u",),
+    )
+    assert curve.preferred()[0] == 30.0

@@ -27,6 +27,19 @@ Conventions: orientation in degrees (0 = vertical bars, period 180),
 spatial frequency in cycles/degree, phase in degrees, positions in degrees
 with ``x`` right and ``y`` up.
 
+Memory and numbers: stimuli (grating sweeps, the preferred-grating search,
+reverse-correlation noise) are drawn and shown in chunks of
+``cortex.correlation.CHUNK_BYTES["images"]`` (smaller under a tight
+:func:`cortex.memory_budget`) and only running sums are kept, so memory does
+not grow with the number of stimuli; what cannot be streamed (the whitened
+estimate's ``pixels x pixels`` covariance) is refused with a
+:class:`cortex.MemoryBudgetError` before it is allocated.  Inputs are checked
+for type (booleans and strings are not numbers) and range (angles within
+``1e6`` degrees, contrasts up to ``1e6``, spatial frequencies up to the
+field's Nyquist frequency); silent units give NaN with a ``RuntimeWarning``;
+degenerate data for a fit (a constant filter, map or contrast response) raise
+a ``ValueError`` naming the argument.
+
 Examples
 --------
 >>> import numpy as np

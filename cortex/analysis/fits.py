@@ -16,9 +16,23 @@ import numpy as np
 import scipy.ndimage
 import scipy.optimize
 
-from .._validation import as_float_array, check_integer, check_positive
+from .._validation import (
+    _describe,
+    check_bool,
+    check_finite,
+    check_integer,
+    check_memory,
+)
 from ..receptive_fields import Gabor
-from ._common import _r2
+from ._common import (
+    MAX_MAGNITUDE,
+    PPD_RANGE,
+    _r2,
+    check_scalar_range,
+    float_array,
+    power_of_two,
+    real_or_nan,
+)
 
 __all__ = [
     "GaborFit",
@@ -31,11 +45,56 @@ __all__ = [
 ]
 
 
-def _check_map(rf_map: object, name: str = "rf_map") -> np.ndarray:
-    m = as_float_array(rf_map, name, ndims=(2,), keep_float32=False)
-    if not np.any(m):
+def _check_map(rf_map: object, name: str = "rf_map", *, fit: bool = False) -> np.ndarray:
+    """The map as float64, scaled by a power of 2 (exactly) to a largest magnitude in (0.5, 1].
+
+    Returns the scaled map and the scale.  A fit (``fit=True``) also refuses
+    constant maps (nothing to fit) and magnitudes beyond ``MAX_MAGNITUDE``.
+    """
+    m = float_array(rf_map, name, ndims=(2,))
+    top = float(np.abs(m).max())
+    if top == 0:
         raise ValueError(f"`{name}` is all zeros: there is no RF to measure")
-    return m
+    if fit and top > MAX_MAGNITUDE:
+        raise ValueError(f"`{name}` must be at most {MAX_MAGNITUDE:g} in magnitude, got {top:g}")
+    if fit and np.ptp(m) <= 1e-12 * top:
+        raise ValueError(
+            f"`{name}` is constant ({m.flat[0]:g} everywhere, to 1e-12): there is no RF shape "
+            "to fit"
+        )
+    scale = power_of_two(top)  # m / scale is exact
+    return m / scale, scale
+
+
+def _check_ppd(value: object) -> float:
+    return check_scalar_range(value, "pixels_per_degree", *PPD_RANGE, unit="px/deg")
+
+
+def _check_pair(value: object, name: str) -> tuple[float, float]:
+    if isinstance(value, str) or not isinstance(value, tuple | list | np.ndarray):
+        raise TypeError(f"`{name}` must be a pair of numbers, got {_describe(value)}")
+    if len(value) != 2:
+        raise ValueError(f"`{name}` must be a pair of numbers, got {len(value)} value(s)")
+    return check_finite(value[0], name), check_finite(value[1], name)
+
+
+def _validate_fields(obj: object, **kinds: str) -> None:
+    """Validate and normalise a frozen result's fields; kinds: real, positive, r2, bool, pair."""
+    for name, kind in kinds.items():
+        value = getattr(obj, name)
+        if kind == "pair":
+            value = _check_pair(value, name)
+        elif kind == "bool":
+            value = check_bool(value, name)
+        elif kind == "r2":
+            value = real_or_nan(value, name)
+        elif kind == "positive":
+            value = check_scalar_range(value, name, 0.0, None, low_open=True)
+        elif kind == "nonnegative":
+            value = check_scalar_range(value, name, 0.0, None)
+        else:
+            value = check_finite(value, name)
+        object.__setattr__(obj, name, value)
 
 
 def _pixel_coordinates(shape: tuple[int, int], ppd: float) -> tuple[np.ndarray, np.ndarray]:
@@ -60,12 +119,27 @@ class HalfMaxRegion:
         Diameter of the disc of that area, degrees.
     sign : int
         +1 if the peak is positive (ON), -1 if negative (OFF).
+
+    Raises
+    ------
+    TypeError
+        If a field has the wrong type (booleans and strings are refused).
+    ValueError
+        If a number is not finite, ``area`` or ``diameter`` is negative, or
+        ``sign`` is not +1 or -1.
     """
 
     center: tuple[float, float]
     area: float
     diameter: float
     sign: int
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, center="pair", area="nonnegative", diameter="nonnegative")
+        sign = check_integer(self.sign, "sign")
+        if sign not in (1, -1):
+            raise ValueError(f"`sign` must be +1 or -1, got {sign}")
+        object.__setattr__(self, "sign", sign)
 
 
 def half_max_region(rf_map: object, pixels_per_degree: float = 1.0) -> HalfMaxRegion:
@@ -85,8 +159,12 @@ def half_max_region(rf_map: object, pixels_per_degree: float = 1.0) -> HalfMaxRe
 
     Raises
     ------
+    TypeError
+        If ``rf_map`` is not numeric (booleans and strings are refused) or
+        ``pixels_per_degree`` is not a real number.
     ValueError
-        If the map is not 2-D, holds NaN or is all zeros.
+        If the map is not 2-D, is empty, holds NaN or infinite values or is
+        all zeros, or ``pixels_per_degree`` is not in ``[1e-6, 1e6]``.
 
     Examples
     --------
@@ -95,8 +173,8 @@ def half_max_region(rf_map: object, pixels_per_degree: float = 1.0) -> HalfMaxRe
     >>> round(region.diameter, 2)  # 2 sqrt(2 ln 2) sigma = 1.18 deg
     1.18
     """
-    m = _check_map(rf_map)
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+    m, _ = _check_map(rf_map)
+    ppd = _check_ppd(pixels_per_degree)
     k = np.unravel_index(np.argmax(np.abs(m)), m.shape)
     sign = 1 if m[k] > 0 else -1
     signed = sign * m
@@ -131,6 +209,14 @@ class GaussianFit:
         Coefficient of determination.
     converged : bool
         False if the optimiser failed (reported with a warning).
+
+    Raises
+    ------
+    TypeError
+        If a field has the wrong type (booleans and strings are refused;
+        ``converged`` must be a bool).
+    ValueError
+        If a number is not finite (``r2`` may be NaN) or a sigma is not > 0.
     """
 
     center: tuple[float, float]
@@ -141,6 +227,19 @@ class GaussianFit:
     offset: float
     r2: float
     converged: bool
+
+    def __post_init__(self) -> None:
+        _validate_fields(
+            self,
+            center="pair",
+            sigma_major="positive",
+            sigma_minor="positive",
+            angle="real",
+            amplitude="real",
+            offset="real",
+            r2="r2",
+            converged="bool",
+        )
 
     @property
     def size(self) -> float:
@@ -172,8 +271,14 @@ def fit_gaussian(rf_map: object, pixels_per_degree: float = 1.0) -> GaussianFit:
 
     Raises
     ------
+    TypeError
+        If ``rf_map`` is not numeric (booleans and strings are refused) or
+        ``pixels_per_degree`` is not a real number.
     ValueError
-        If the map is not 2-D, holds NaN or is all zeros.
+        If the map is not 2-D, is empty, holds NaN or infinite values, is all
+        zeros or constant (degenerate: there is no shape to fit), exceeds
+        ``1e300`` in magnitude, or ``pixels_per_degree`` is not in
+        ``[1e-6, 1e6]``.
 
     Warns
     -----
@@ -187,8 +292,8 @@ def fit_gaussian(rf_map: object, pixels_per_degree: float = 1.0) -> GaussianFit:
     >>> round(fit.size, 4), fit.converged
     (0.3, True)
     """
-    m = _check_map(rf_map)
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+    m, unit = _check_map(rf_map, fit=True)
+    ppd = _check_ppd(pixels_per_degree)
     x, y = _pixel_coordinates(m.shape, ppd)
     region = half_max_region(m, ppd)
     sign = region.sign
@@ -225,8 +330,8 @@ def fit_gaussian(rf_map: object, pixels_per_degree: float = 1.0) -> GaussianFit:
         su,
         sv,
         float(np.mod(theta, 180.0)),
-        float(amp),
-        float(off),
+        float(amp) * unit,
+        float(off) * unit,
         float(r2),
         converged,
     )
@@ -271,12 +376,33 @@ class GaborFit:
     r2: float
     converged: bool
 
+    def __post_init__(self) -> None:
+        _validate_fields(
+            self,
+            center="pair",
+            orientation="real",
+            spatial_frequency="nonnegative",
+            phase="real",
+            sigma_x="positive",
+            sigma_y="positive",
+            amplitude="nonnegative",
+            offset="real",
+            r2="r2",
+            converged="bool",
+        )
+
     def to_receptive_field(self, pixels_per_degree: float = 1.0) -> Gabor:
         """The fit as a :class:`cortex.Gabor`, whose kernel at this sampling matches the fit.
 
         ``center`` and ``offset`` are not part of the model (it is centred).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``pixels_per_degree`` is not a real number in ``[1e-6, 1e6]``,
+            or the Gabor refuses the fitted parameters (see :class:`cortex.Gabor`).
         """
-        ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+        ppd = _check_ppd(pixels_per_degree)
         gain = self.amplitude * 2 * math.pi * self.sigma_x * self.sigma_y * ppd**2
         return Gabor(
             max(self.spatial_frequency, 1e-9),
@@ -288,8 +414,25 @@ class GaborFit:
         )
 
     def evaluate(self, shape: tuple[int, int], pixels_per_degree: float = 1.0) -> np.ndarray:
-        """The fitted Gabor sampled on a map of ``shape`` (as the fitted data)."""
-        x, y = _pixel_coordinates(shape, check_positive(pixels_per_degree, "pixels_per_degree"))
+        """The fitted Gabor sampled on a map of ``shape`` (as the fitted data).
+
+        Raises
+        ------
+        TypeError
+            If ``shape`` is not a pair of ints or ``pixels_per_degree`` not a
+            real number (booleans and strings are refused).
+        ValueError
+            If ``shape`` is not positive or ``pixels_per_degree`` not in
+            ``[1e-6, 1e6]``.
+        cortex.MemoryBudgetError
+            If the map and its temporaries exceed the memory budget.
+        """
+        if isinstance(shape, str) or not isinstance(shape, tuple | list) or len(shape) != 2:
+            raise TypeError(f"`shape` must be a (rows, cols) pair of ints, got {_describe(shape)}")
+        h, w = (check_integer(n, "shape", minimum=1) for n in shape)
+        ppd = _check_ppd(pixels_per_degree)
+        check_memory(8.0 * 6 * h * w, f"a fitted Gabor on a {h}x{w} map")
+        x, y = _pixel_coordinates((h, w), ppd)
         p = [
             *self.center,
             math.log(self.sigma_x),
@@ -334,8 +477,18 @@ def fit_gabor(kernel: object, pixels_per_degree: float = 1.0, *, n_starts: int =
 
     Raises
     ------
+    TypeError
+        If ``kernel`` is not numeric (booleans and strings are refused),
+        ``pixels_per_degree`` is not a real number or ``n_starts`` not an
+        integer.
     ValueError
-        If the kernel is not 2-D, holds NaN, is all zeros or smaller than 3x3.
+        If the kernel is not 2-D, holds NaN or infinite values, is all zeros
+        or constant (degenerate: there is no Gabor to fit), exceeds ``1e300``
+        in magnitude or is smaller than 3x3, ``pixels_per_degree`` is not in
+        ``[1e-6, 1e6]`` or ``n_starts`` < 1.
+    cortex.MemoryBudgetError
+        If the zero-padded spectrum (``(8 max(H, W))**2`` complex values)
+        exceeds the memory budget.
 
     Warns
     -----
@@ -350,15 +503,19 @@ def fit_gabor(kernel: object, pixels_per_degree: float = 1.0, *, n_starts: int =
     >>> round(fit.orientation, 3), round(fit.spatial_frequency, 3), round(fit.phase, 3)
     (30.0, 2.0, 90.0)
     """
-    m = _check_map(kernel, "kernel")
-    if min(m.shape) < 3:
-        raise ValueError(f"`kernel` must be at least 3x3, got shape {m.shape}")
-    ppd = check_positive(pixels_per_degree, "pixels_per_degree")
+    raw = float_array(kernel, "kernel", ndims=(2,))
+    if min(raw.shape) < 3:
+        raise ValueError(f"`kernel` must be at least 3x3, got shape {raw.shape}")
+    m, unit = _check_map(raw, "kernel", fit=True)
+    ppd = _check_ppd(pixels_per_degree)
     n_starts = check_integer(n_starts, "n_starts", minimum=1)
     h, w = m.shape
+    pad = 8 * max(h, w)
+    check_memory(
+        16.0 * 2 * pad * pad, f"the zero-padded spectrum ({pad}x{pad}) of a {h}x{w} kernel"
+    )
     x, y = _pixel_coordinates(m.shape, ppd)
     centred = m - m.mean()
-    pad = 8 * max(h, w)
     spectrum = np.abs(np.fft.fft2(centred, s=(pad, pad)))
     ky, kx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
     fx = np.fft.fftfreq(pad, d=1 / ppd)[kx]
@@ -405,6 +562,8 @@ def fit_gabor(kernel: object, pixels_per_degree: float = 1.0, *, n_starts: int =
             or (res.success == best.success and res.cost < best.cost)
         ):
             best = res
+    if best is None:  # pragma: no cover - every start outside the bounds
+        raise ValueError("`kernel`: no start of the Gabor fit is feasible")
     x0, y0, log_sx, log_sy, theta, f, phase, amp, off = best.x
     # canonical form: amplitude >= 0, orientation in [0, 180), phase in (-180, 180]
     if amp < 0:
@@ -428,8 +587,8 @@ def fit_gabor(kernel: object, pixels_per_degree: float = 1.0, *, n_starts: int =
         phase,
         math.exp(log_sx),
         math.exp(log_sy),
-        float(amp),
-        float(off),
+        float(amp) * unit,
+        float(off) * unit,
         float(r2),
         converged,
     )
@@ -444,38 +603,71 @@ def gabor_likeness(
     ----------
     weights : array_like, shape (n, kh, kw) or (out, in, kh, kw)
         Filters, e.g. ``Conv2D.params["weight"]`` (every ``(out, in)`` pair is
-        one filter).
+        one filter), at least 3x3.
     threshold : float, optional
         ``R^2`` above which a filter counts as Gabor-like, in (0, 1].
     pixels_per_degree : float, optional
-        Sampling density of the filters.
+        Sampling density of the filters, in ``[1e-6, 1e6]``.
 
     Returns
     -------
     fraction : float
-        Gabor-like filters / filters (all-zero filters count as not Gabor-like).
+        Gabor-like filters / filters (constant filters, all-zero ones
+        included, count as not Gabor-like).
     fits : list of GaborFit or None
-        One per filter, in order (None for an all-zero filter).
+        One per filter, in order (None for a constant filter: there is no
+        Gabor to fit, see :func:`fit_gabor`).
 
     Raises
     ------
+    TypeError
+        If ``weights`` is not numeric (booleans and strings are refused), or
+        ``threshold`` or ``pixels_per_degree`` is not a real number.
     ValueError
-        If ``weights`` is not 3-D or 4-D or ``threshold`` is not in (0, 1].
+        If ``weights`` is not 3-D or 4-D, is empty, holds NaN or infinite
+        values or magnitudes beyond ``1e300``, its filters are smaller than
+        3x3, ``threshold`` is not in (0, 1] or ``pixels_per_degree`` not in
+        ``[1e-6, 1e6]``.
+    cortex.MemoryBudgetError
+        As :func:`fit_gabor`, for one filter.
+
+    Warns
+    -----
+    RuntimeWarning
+        If some fits did not converge, or some filters are constant (counted
+        as not Gabor-like).
     """
-    w = as_float_array(weights, "weights", ndims=(3, 4), keep_float32=False)
-    threshold = check_positive(threshold, "threshold")
-    if threshold > 1:
-        raise ValueError(f"`threshold` must be in (0, 1], got {threshold}")
+    w = float_array(weights, "weights", ndims=(3, 4))
+    threshold = check_scalar_range(threshold, "threshold", 0.0, 1.0, low_open=True)
+    ppd = _check_ppd(pixels_per_degree)
+    if min(w.shape[-2:]) < 3:
+        raise ValueError(f"`weights` filters must be at least 3x3, got shape {w.shape}")
+    top = float(np.abs(w).max())
+    if top > MAX_MAGNITUDE:
+        raise ValueError(f"`weights` must be at most {MAX_MAGNITUDE:g} in magnitude, got {top:g}")
     filters = w.reshape(-1, *w.shape[-2:])
     fits: list[GaborFit | None] = []
+    n_constant = 0
     with warnings.catch_warnings():  # one summary warning below, not one per filter
         warnings.simplefilter("ignore", RuntimeWarning)
         for k in filters:
-            fits.append(fit_gabor(k, pixels_per_degree) if np.any(k) else None)
+            peak = np.abs(k).max()
+            if np.ptp(k) <= 1e-12 * peak:  # all zero, or constant: nothing to fit
+                n_constant += 1
+                fits.append(None)
+            else:
+                fits.append(fit_gabor(k, ppd))
     failed = [f for f in fits if f is not None and not f.converged]
     if failed:
         warnings.warn(
             f"{len(failed)} of {len(fits)} Gabor fits did not converge (flagged in the fits)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if n_constant:
+        warnings.warn(
+            f"{n_constant} of {len(fits)} filters are constant (e.g. all zero): no Gabor to fit "
+            "(None), counted as not Gabor-like",
             RuntimeWarning,
             stacklevel=2,
         )

@@ -16,13 +16,13 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
-from ..correlation import CHUNK_BYTES
+from .._validation import _describe, check_memory
 from ..population import Population, connectivity_matrix, responses
 from ..receptive_fields import ReceptiveField
 from ..visual_field import VisualField
+from ._common import check_labels, float_array, images_per_chunk
 
 __all__ = ["Unit", "as_unit", "linear_receptive_field"]
-
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ class Unit:
     linear_map : callable
         ``linear_map()`` returns the units' linear RFs ``(n_units, H, W)``
         (see :func:`linear_receptive_field`).
+
+    Raises
+    ------
+    TypeError
+        If ``field`` is not a :class:`~cortex.VisualField`, ``labels`` is not a
+        sequence of strings, or ``respond`` / ``linear_map`` is not callable.
+    ValueError
+        If ``labels`` is empty.
     """
 
     field: VisualField
@@ -50,18 +58,43 @@ class Unit:
     respond: Callable[[np.ndarray], np.ndarray] = dataclass_field(repr=False)
     linear_map: Callable[[], np.ndarray] = dataclass_field(repr=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.field, VisualField):
+            raise TypeError(f"`field` must be a VisualField, got {_describe(self.field)}")
+        object.__setattr__(self, "labels", check_labels(self.labels))
+        for name in ("respond", "linear_map"):
+            if not callable(getattr(self, name)):
+                raise TypeError(f"`{name}` must be callable, got {_describe(getattr(self, name))}")
+
     @property
     def n_units(self) -> int:
         """Number of units."""
         return len(self.labels)
 
-    def __call__(self, images: np.ndarray) -> np.ndarray:
-        """Responses ``(N, n_units)`` to images ``(N, H, W)``, computed in memory-bounded chunks."""
-        images = np.asarray(images, dtype=np.float64)
+    def __call__(self, images: object) -> np.ndarray:
+        """Responses ``(N, n_units)`` to images ``(N, H, W)``, computed in memory-bounded chunks.
+
+        Raises
+        ------
+        TypeError
+            If ``images`` is not numeric (booleans and strings are refused).
+        ValueError
+            If ``images`` is not ``(H, W)`` or ``(N, H, W)`` on the unit's field,
+            is empty or holds NaN or infinite values.
+        """
+        images = float_array(images, "images", ndims=(2, 3))
         if images.ndim == 2:
             images = images[np.newaxis]
-        per_image = max(images[0].nbytes, 1)
-        step = max(1, CHUNK_BYTES["images"] // per_image)
+        if images.shape[1:] != self.field.shape:
+            raise ValueError(
+                f"`images` must have the field's shape {self.field.shape} in the last two "
+                f"axes, got shape {images.shape[1:]}"
+            )
+        return self._chunked(images)
+
+    def _chunked(self, images: np.ndarray) -> np.ndarray:
+        """``respond`` over ``(N, H, W)`` float64 images in chunks of ``CHUNK_BYTES["images"]``."""
+        step = images_per_chunk(images[0].size)
         parts = [self.respond(images[i : i + step]) for i in range(0, len(images), step)]
         return np.concatenate(parts, axis=0).astype(np.float64, copy=False)
 
@@ -108,12 +141,15 @@ def as_unit(
     Raises
     ------
     TypeError
-        If ``target`` is none of the accepted forms, or a layer, channel or
+        If ``target`` is none of the accepted forms, ``field`` is not a
+        :class:`~cortex.VisualField`, ``neurons`` is not an int or a 1-D
+        sequence of ints (booleans are refused), or a layer, channel or
         position is not an integer (pair).
     ValueError
         If a neuron index, layer, channel or position is out of range (a
-        position given for a feature-vector layer), ``field`` is missing or
-        does not match, or the network's input is not one channel.
+        position given for a feature-vector layer), ``neurons`` is empty,
+        ``field`` is missing or does not match, or the network's input is not
+        one channel.
     """
     if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], ReceptiveField):
         target = Population(target[0], target[1])
@@ -132,6 +168,8 @@ def as_unit(
 def _population_unit(
     population: Population, field: object, neurons: object, nonlinearity: object
 ) -> Unit:
+    if field is not None and not isinstance(field, VisualField):
+        raise TypeError(f"`field` must be a VisualField or None, got {_describe(field)}")
     if field is not None and field != population.mosaic.field:
         raise ValueError(
             f"`field` {field} differs from the population's field {population.mosaic.field}"
@@ -140,9 +178,16 @@ def _population_unit(
     if neurons is None:
         index = np.arange(n)
     else:
-        index = np.atleast_1d(np.asarray(neurons))
-        if index.dtype.kind not in "iu" or index.ndim != 1 or index.size == 0:
-            raise TypeError(f"`neurons` must be an int or a 1-D sequence of ints, got {neurons!r}")
+        try:
+            index = np.atleast_1d(np.asarray(neurons))
+        except (TypeError, ValueError):  # ragged
+            index = np.array([None])
+        if index.dtype.kind not in "iu" or index.ndim != 1:
+            raise TypeError(
+                f"`neurons` must be an int or a 1-D sequence of ints, got {_describe(neurons)}"
+            )
+        if index.size == 0:
+            raise ValueError("`neurons` must pick at least one neuron, got an empty sequence")
         if index.min() < 0 or index.max() >= n:
             raise ValueError(
                 f"`neurons` must be in [0, {n}), got values from {index.min()} to {index.max()}"
@@ -159,6 +204,11 @@ def _population_unit(
                 "energy (complex-cell) neurons have no linear RF: their response is "
                 "even**2 + odd**2"
             )
+        h, w = population.mosaic.field.shape
+        check_memory(
+            8.0 * len(index) * h * w,
+            f"the dense linear RFs of {len(index)} neuron(s) on the {h}x{w} px field",
+        )
         rows = connectivity_matrix(population)[index].toarray()
         return rows.reshape(len(index), *population.mosaic.field.shape)
 
@@ -248,8 +298,12 @@ def linear_receptive_field(
 
     Raises
     ------
-    ValueError
-        For energy (complex-cell) neurons, which have no linear RF.
+    TypeError, ValueError
+        For a bad target (see :func:`as_unit`); ValueError for energy
+        (complex-cell) neurons, which have no linear RF.
+    cortex.MemoryBudgetError
+        If the dense maps (``n_units x H x W`` float64) exceed the memory
+        budget; checked before they are built.
 
     Warns
     -----

@@ -18,11 +18,29 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
-from .. import stimuli
-from .._validation import as_float_array, check_choice, check_integer, check_positive
+from .._validation import _describe, check_bool, check_choice, check_finite, check_integer
 from ..visual_field import VisualField
-from ._common import _r2
-from .targets import Unit, as_unit
+from ._common import (
+    ANGLE_LIMIT,
+    MAX_CONTRAST,
+    _r2,
+    check_labels,
+    check_scalar_range,
+    check_values_range,
+    float_array,
+    power_of_two,
+    real_or_nan,
+)
+from ._curves import _half_height_crossings, _peak
+from ._gratings import (
+    NYQUIST_NOTE,
+    _phase_statistic,
+    check_grating_values,
+    grating_sweep,
+    preferred_grating_search,
+    search_range,
+)
+from .targets import as_unit
 
 __all__ = [
     "PARAMETERS",
@@ -48,65 +66,6 @@ _UNITS = {
 _PERIOD = {"orientation": 180.0, "phase": 360.0}
 
 
-def _peak(x: np.ndarray, r: np.ndarray, period: float | None, log: bool) -> float:
-    """Location of the maximum of ``r(x)``, refined by a parabola through its neighbours."""
-    k = int(np.argmax(r))
-    n = len(x)
-    xs = np.log2(x) if log else x.astype(float)
-    if period is not None:
-        if n < 3:
-            return float(x[k])
-        i0, i2 = (k - 1) % n, (k + 1) % n
-        x0, x1, x2 = xs[i0], xs[k], xs[i2]
-        x0 = x0 - period if i0 > k else x0
-        x2 = x2 + period if i2 < k else x2
-    else:
-        if k == 0 or k == n - 1:
-            return float(x[k])
-        x0, x1, x2 = xs[k - 1], xs[k], xs[k + 1]
-        i0, i2 = k - 1, k + 1
-    y0, y1, y2 = r[i0], r[k], r[i2]
-    denom = (x0 - x1) * (x0 - x2) * (x1 - x2)
-    a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / denom
-    b = (x2**2 * (y0 - y1) + x1**2 * (y2 - y0) + x0**2 * (y1 - y2)) / denom
-    top = x1 if a >= 0 else -b / (2 * a)
-    top = float(np.clip(top, min(x0, x2), max(x0, x2)))
-    if log:
-        return float(2.0**top)
-    if period is None:
-        return top
-    top = float(np.mod(top, period))
-    return 0.0 if top >= period * (1 - 1e-8) else top  # mod of a tiny negative number
-
-
-def _half_height_crossings(
-    x: np.ndarray, r: np.ndarray, period: float | None, log: bool
-) -> tuple[float, float]:
-    """Distances (in x, or octaves if ``log``) from the peak to half height on each side."""
-    xs = np.log2(x) if log else x.astype(float)
-    k = int(np.argmax(r))
-    half = r.min() + (r.max() - r.min()) / 2
-    n = len(r)
-    sides = []
-    for direction in (-1, 1):
-        dist = math.nan
-        prev_x, prev_r = xs[k], r[k]
-        for step in range(1, n if period is not None else n):
-            j = k + direction * step
-            if period is None and not 0 <= j < n:
-                break
-            jj = j % n
-            xj = xs[jj] + period * ((j - jj) // n) if period is not None else xs[jj]
-            if r[jj] < half:
-                frac = (prev_r - half) / (prev_r - r[jj])
-                crossing = prev_x + frac * (xj - prev_x)
-                dist = abs(crossing - xs[k])
-                break
-            prev_x, prev_r = xj, r[jj]
-        sides.append(dist)
-    return sides[0], sides[1]
-
-
 @dataclass(frozen=True)
 class NakaRushtonFit:
     """A Naka-Rushton fit ``R(c) = r_max c^n / (c^n + c50^n) + baseline``.
@@ -115,13 +74,22 @@ class NakaRushtonFit:
     ----------
     r_max, c50, exponent, baseline : float
         Fitted parameters (``c50`` in contrast units, the semi-saturation
-        contrast).
+        contrast; ``c50`` and ``exponent`` > 0).
     r2 : float
         Coefficient of determination of the fit.
     converged : bool
         False if the optimiser failed or a parameter ended at its bound (e.g. a
         response that never saturates: ``c50`` runs off to the largest allowed
         value).  Such a fit is reported, with a warning, never silently.
+
+    Raises
+    ------
+    TypeError
+        If a parameter is not a real number (booleans and strings are
+        refused) or ``converged`` is not a bool.
+    ValueError
+        If a parameter is NaN or infinite (``r2`` may be NaN), or ``c50`` or
+        ``exponent`` is not > 0.
     """
 
     r_max: float
@@ -131,11 +99,44 @@ class NakaRushtonFit:
     r2: float
     converged: bool
 
+    def __post_init__(self) -> None:
+        for name in ("r_max", "baseline"):
+            object.__setattr__(self, name, check_finite(getattr(self, name), name))
+        for name in ("c50", "exponent"):
+            value = check_scalar_range(getattr(self, name), name, 0.0, None, low_open=True)
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "r2", real_or_nan(self.r2, "r2"))
+        object.__setattr__(self, "converged", check_bool(self.converged, "converged"))
+
     def __call__(self, contrast: object) -> np.ndarray:
-        """The fitted curve at ``contrast``."""
-        c = np.asarray(contrast, dtype=float)
-        cn = c**self.exponent
-        return self.r_max * cn / (cn + self.c50**self.exponent) + self.baseline
+        """The fitted curve at ``contrast`` (array_like of contrasts >= 0).
+
+        Raises
+        ------
+        TypeError
+            If ``contrast`` is not numeric (booleans and strings are refused).
+        ValueError
+            If ``contrast`` is empty, NaN, infinite or negative.
+        """
+        c = float_array(contrast, "contrast")
+        check_values_range(c, "contrast", 0.0, None)
+        n = self.exponent
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            cn = c**n
+            c50n = np.power(self.c50, n)
+            if np.isfinite(cn).all() and np.isfinite(c50n) and c50n > 0:
+                frac = cn / (cn + c50n)
+            else:  # the same ratio, written so that no power overflows
+                frac = 1.0 / (1.0 + (self.c50 / np.where(c > 0, c, 1.0)) ** n)
+                frac = np.where(c > 0, frac, 0.0)
+        return self.r_max * frac + self.baseline
+
+
+#: Largest contrast a Naka-Rushton fit accepts: it raises 10 times the largest
+#: contrast to exponents up to 10, which must stay finite.
+_MAX_FIT_CONTRAST = 1e20
+#: Largest response magnitude of a Naka-Rushton fit (its r_max may be ~1e10 times larger).
+_MAX_FIT_RESPONSE = 1e200
 
 
 def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
@@ -144,9 +145,9 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
     Parameters
     ----------
     contrast : array_like, shape (n,)
-        Contrasts (>= 0), at least 4 distinct values.
+        Contrasts in ``[0, 1e20]``, at least 4 distinct values.
     response : array_like, shape (n,)
-        Responses.
+        Responses, not all equal, of magnitude at most ``1e200``.
 
     Returns
     -------
@@ -154,9 +155,14 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
 
     Raises
     ------
+    TypeError
+        If ``contrast`` or ``response`` is not numeric (booleans and strings
+        are refused).
     ValueError
-        If the arrays differ in length, hold NaN, have fewer than 4 points or a
-        negative contrast.
+        If the arrays are not 1-D, differ in length, hold NaN or infinite
+        values, have fewer than 4 distinct contrasts, a contrast outside
+        ``[0, 1e20]``, a response beyond ``1e200`` in magnitude, or
+        constant responses (degenerate data: there is no curve to fit).
 
     Warns
     -----
@@ -171,23 +177,33 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
     >>> round(fit.c50, 4), round(fit.exponent, 4), fit.converged
     (0.2, 2.0, True)
     """
-    c = as_float_array(contrast, "contrast", ndims=(1,), keep_float32=False)
-    r = as_float_array(response, "response", ndims=(1,), keep_float32=False)
+    c = float_array(contrast, "contrast", ndims=(1,))
+    r = float_array(response, "response", ndims=(1,))
     if c.shape != r.shape:
         raise ValueError(f"`contrast` and `response` differ in length: {c.shape} vs {r.shape}")
-    if c.size < 4 or np.unique(c).size < 4:
+    distinct = np.unique(c).size
+    if distinct < 4:
         raise ValueError(
-            f"a Naka-Rushton fit needs >= 4 distinct contrasts, got {np.unique(c).size}"
+            f"`contrast` must hold >= 4 distinct values for a Naka-Rushton fit, got {distinct}"
         )
-    if np.any(c < 0):
-        raise ValueError(f"`contrast` must be >= 0, got {c.min()}")
+    check_values_range(c, "contrast", 0.0, _MAX_FIT_CONTRAST)
+    check_values_range(np.abs(r), "response", None, _MAX_FIT_RESPONSE, why=" in magnitude")
+    if np.ptp(r) == 0:
+        raise ValueError(
+            f"`response` is constant ({r[0]:g} at every contrast): degenerate data, there is "
+            "no contrast-response curve to fit"
+        )
+    # fit responses in units of a power of 2 (exact): the numbers are those of a fit of r
+    # itself, but no product of the fit overflows
+    unit = power_of_two(float(np.max(np.abs(r))))
+    r = r / unit
     positive = c[c > 0]
-    lo, hi = positive.min() / 10, c.max() * 10
+    lo, hi = max(positive.min() / 10, 1e-30), c.max() * 10  # (1e-30)**10 stays normal
     span = float(r.max() - r.min())
     base0 = float(r[np.argmin(c)])
     half = base0 + span / 2
     c50_0 = float(np.clip(c[np.argmin(np.abs(r - half))], lo * 1.01, hi / 1.01))
-    scale = span if span > 0 else 1.0
+    scale = span
 
     def residual(p: np.ndarray) -> np.ndarray:
         r_max, log_c50, n, base = p
@@ -197,7 +213,7 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
     bounds = ([0.0, math.log(lo), 0.1, -np.inf], [np.inf, math.log(hi), 10.0, np.inf])
     best = None
     for n0 in (1.0, 2.0, 4.0):
-        p0 = [span * 1.2 if span > 0 else 1.0, math.log(c50_0), n0, base0]
+        p0 = [span * 1.2, math.log(c50_0), n0, base0]
         res = scipy.optimize.least_squares(residual, p0, bounds=bounds, x_scale="jac")
         if best is None or res.cost < best.cost:
             best = res
@@ -208,8 +224,10 @@ def fit_naka_rushton(contrast: object, response: object) -> NakaRushtonFit:
         or n <= 0.1 + 1e-6
         or n >= 10 - 1e-6
     )
-    fit = NakaRushtonFit(float(r_max), float(math.exp(log_c50)), float(n), float(base), 0.0, True)
-    r2 = _r2(r, fit(c))
+    fit = NakaRushtonFit(
+        float(r_max) * unit, float(math.exp(log_c50)), float(n), float(base) * unit, 0.0, True
+    )
+    r2 = _r2(r * unit, fit(c))
     converged = bool(best.success and not at_bound and np.isfinite(r2))
     if not converged:
         warnings.warn(
@@ -243,7 +261,20 @@ class TuningCurve:
     modulation_ratio : numpy.ndarray, shape (n_units,) or None
         F1/F0 of each unit's responses over phase at the value that drives it
         most: > 1 for simple cells, < 1 for complex cells (Skottun et al.,
-        1991).  None for a phase curve.
+        1991); ``inf`` for a unit whose mean response (F0) is exactly 0 while it
+        modulates, NaN for a silent unit.  None for a phase curve.
+
+    Raises
+    ------
+    TypeError
+        If a field has the wrong type: ``values`` or ``responses`` not numeric
+        (booleans and strings are refused), ``grating`` not a dict of numbers,
+        ``labels`` not a sequence of strings.
+    ValueError
+        If ``parameter`` or ``statistic`` is unknown, ``values`` is not 1-D or
+        out of the parameter's range (see :func:`tuning_curve`), ``responses``
+        is not ``(n_values, n_units)`` with one label per unit, an array holds
+        NaN or infinite values, or ``modulation_ratio`` has the wrong shape.
     """
 
     parameter: str
@@ -253,6 +284,45 @@ class TuningCurve:
     statistic: str
     labels: tuple[str, ...]
     modulation_ratio: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        parameter = check_choice(self.parameter, "parameter", PARAMETERS)
+        check_choice(self.statistic, "statistic", STATISTICS)
+        values = check_grating_values(self.values, parameter, "values", math.inf)
+        responses = float_array(self.responses, "responses", ndims=(2,))
+        if responses.shape[0] != values.size:
+            raise ValueError(
+                f"`responses` must have one row per value ({values.size}), got shape "
+                f"{responses.shape}"
+            )
+        labels = check_labels(self.labels, responses.shape[1])
+        if not isinstance(self.grating, dict):
+            raise TypeError(f"`grating` must be a dict, got {_describe(self.grating)}")
+        grating = {}
+        for key, value in self.grating.items():
+            check_choice(key, "grating", PARAMETERS)
+            try:
+                grating[key] = check_finite(value, "grating")
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{exc} (its {key!r} entry)") from None
+        ratio = self.modulation_ratio
+        if ratio is not None:
+            ratio = float_array(
+                ratio, "modulation_ratio", ndims=(1,), allow_nan=True, allow_inf=True
+            )
+            if ratio.shape != (responses.shape[1],):
+                raise ValueError(
+                    f"`modulation_ratio` must have one value per unit ({responses.shape[1]}), "
+                    f"got shape {ratio.shape}"
+                )
+        for name, value in (
+            ("values", values),
+            ("responses", responses),
+            ("labels", labels),
+            ("grating", grating),
+            ("modulation_ratio", ratio),
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def units(self) -> str:
@@ -264,7 +334,8 @@ class TuningCurve:
         """Per unit: True if it never responds (all zero) or its curve (>1 value) is flat."""
         r = self.responses
         peak = np.abs(r).max(axis=0)
-        flat = np.ptp(r, axis=0) <= 1e-12 * np.maximum(peak, 1e-300)
+        with np.errstate(over="ignore"):  # a range beyond float64 is not flat
+            flat = np.ptp(r, axis=0) <= 1e-12 * np.maximum(peak, 1e-300)
         return (peak == 0) | (flat & (r.shape[0] > 1))
 
     def _per_unit(self, fn: Callable[[np.ndarray], float]) -> np.ndarray:
@@ -399,30 +470,6 @@ class TuningCurve:
         return out
 
 
-def _phase_statistic(
-    r: np.ndarray, phases: np.ndarray, statistic: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Summarise ``r`` of shape ``(n_values, n_phases, n_units)`` over phases.
-
-    Returns the curve ``(n_values, n_units)`` and the F1/F0 modulation ratio
-    per unit at the value with the largest F0 + F1.
-    """
-    f0 = r.mean(axis=1)
-    harmonic = np.exp(-1j * np.deg2rad(phases))[np.newaxis, :, np.newaxis]
-    f1 = 2 * np.abs(np.mean(r * harmonic, axis=1))
-    best = np.argmax(f0 + f1, axis=0)
-    cols = np.arange(r.shape[2])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = f1[best, cols] / np.abs(f0[best, cols])
-    if statistic == "max":
-        return r.max(axis=1), ratio
-    if statistic == "mean":
-        return f0, ratio
-    if statistic == "f1":
-        return f1, ratio
-    return np.where(ratio > 1, f1, f0), ratio  # auto: F1 for simple, F0 for complex cells
-
-
 def preferred_grating(
     target: object,
     *,
@@ -437,57 +484,41 @@ def preferred_grating(
     per field to half the Nyquist frequency, each at ``n_phases`` phases),
     refined along frequency at the best orientation and along orientation at
     the best frequency.  The mean over the units of the peak (over phase)
-    response is maximised.
+    response is maximised.  The gratings are drawn and shown in chunks
+    (``cortex.correlation.CHUNK_BYTES["images"]``), so memory does not grow
+    with the number of gratings or phases.
 
     Parameters
     ----------
     target, field, neurons, nonlinearity
         As :func:`as_unit`.
     n_phases : int, optional
-        Phases per grating.
+        Phases per grating (>= 1).
 
     Returns
     -------
     dict
-        ``{"orientation": deg, "spatial_frequency": cycles/deg}``.
+        ``{"orientation": deg, "spatial_frequency": cycles/deg}``; both NaN if
+        no unit responds to any grating of the search.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad target (see :func:`as_unit`) or ``n_phases`` (not an
+        integer >= 1; booleans are refused); ValueError if a unit's responses
+        are not finite (it overflows).
+    cortex.MemoryBudgetError
+        If one chunk of gratings on the field exceeds the memory budget.
+
+    Warns
+    -----
+    RuntimeWarning
+        If some units never respond to the gratings (constant responses): the
+        result is the preference of the others; if none responds, it is NaN.
     """
+    n_phases = check_integer(n_phases, "n_phases", minimum=1)
     unit = as_unit(target, field=field, neurons=neurons, nonlinearity=nonlinearity)
-    return _preferred_grating(unit, check_integer(n_phases, "n_phases", minimum=1))
-
-
-def _sweep(unit: Unit, orientation, frequency, phases, contrast=1.0) -> np.ndarray:
-    """Responses ``(n, n_phases, n_units)`` to gratings (parameters broadcast together)."""
-    o, f, p, c = np.broadcast_arrays(
-        np.asarray(orientation, float)[:, None],
-        np.asarray(frequency, float)[:, None],
-        np.asarray(phases, float)[None, :] if np.ndim(phases) == 1 else np.asarray(phases, float),
-        np.asarray(contrast, float)[:, None] if np.ndim(contrast) else np.asarray(contrast, float),
-    )
-    images = stimuli.grating(unit.field, f.ravel(), o.ravel(), p.ravel(), c.ravel())
-    return unit(images).reshape(*o.shape, unit.n_units)
-
-
-def _preferred_grating(unit: Unit, n_phases: int) -> dict[str, float]:
-    field = unit.field
-    phases = np.arange(n_phases) * 360.0 / n_phases
-    nyquist = field.pixels_per_degree / 2
-    f_lo = 1.0 / min(field.width, field.height)
-    f_hi = nyquist / 2
-    if f_hi <= f_lo:
-        f_hi = f_lo * 2
-    orientations = np.arange(0, 180, 15.0)
-    freqs = np.geomspace(f_lo, f_hi, 16)
-    oo, ff = (a.ravel() for a in np.meshgrid(orientations, freqs, indexing="ij"))
-    score = _sweep(unit, oo, ff, phases).max(axis=1).mean(axis=1)
-    k = int(np.argmax(score))
-    best_o, best_f = float(oo[k]), float(ff[k])
-    fine_f = np.geomspace(best_f / 2**0.5, min(best_f * 2**0.5, nyquist * 0.9), 21)
-    score = _sweep(unit, np.full(fine_f.size, best_o), fine_f, phases).max(axis=1).mean(axis=1)
-    best_f = float(fine_f[int(np.argmax(score))])
-    fine_o = best_o + np.arange(-15.0, 15.01, 1.0)
-    score = _sweep(unit, fine_o, np.full(fine_o.size, best_f), phases).max(axis=1).mean(axis=1)
-    best_o = float(np.mod(fine_o[int(np.argmax(score))], 180.0))
-    return {"orientation": best_o, "spatial_frequency": best_f}
+    return preferred_grating_search(unit, n_phases, stacklevel=3)
 
 
 def tuning_curve(
@@ -516,6 +547,10 @@ def tuning_curve(
     ratio F1/F0 exceeds 1, simple cells, F0 otherwise, complex cells) or
     ``"max"`` (the peak over the sampled phases).
 
+    The gratings are drawn and shown in chunks
+    (``cortex.correlation.CHUNK_BYTES["images"]``) and only the summaries
+    over phase are kept, so memory does not grow with ``n_values * n_phases``.
+
     Parameters
     ----------
     target, field, neurons, nonlinearity
@@ -524,15 +559,18 @@ def tuning_curve(
     parameter : {"orientation", "spatial_frequency", "phase", "contrast"}
         What varies.
     values : array_like, shape (n_values,)
-        Its values: degrees (orientation, phase), cycles/degree (> 0), or
-        contrast (>= 0).
+        Its values: degrees (orientation, phase; within +-1e6), cycles/degree
+        (> 0 and at most the field's Nyquist frequency
+        ``pixels_per_degree / 2``), or contrast (in ``[0, 1e6]``).
     orientation, spatial_frequency : float, optional
-        The fixed grating parameters; default: the units' preferred grating
-        (:func:`preferred_grating`).
+        The fixed grating parameters (same ranges as ``values``); default: the
+        units' preferred grating (:func:`preferred_grating`).  If no unit
+        responds to the search's gratings, orientation 0 and the middle
+        frequency of the search are held fixed instead (with a warning).
     phase : float, optional
         The grating phase (degrees) when ``n_phases == 1``; ignored otherwise.
     contrast : float, optional
-        Grating contrast (for every parameter but contrast).
+        Grating contrast in ``[0, 1e6]`` (for every parameter but contrast).
     n_phases : int, optional
         Phases per grating (1: only ``phase``).
     statistic : {"auto", "max", "mean", "f1"}, optional
@@ -544,39 +582,66 @@ def tuning_curve(
 
     Raises
     ------
-    TypeError, ValueError
-        For an unknown parameter or statistic, empty or non-finite values,
-        non-positive frequencies, negative contrasts, or a bad target.
+    TypeError
+        If an argument has the wrong type: ``parameter`` or ``statistic`` not
+        a string, ``values`` not numeric (booleans and strings are refused),
+        ``orientation``, ``spatial_frequency``, ``phase`` or ``contrast`` not a
+        real number (a list where a number is expected, a boolean), or
+        ``n_phases`` not an integer; or for a bad target (see :func:`as_unit`).
+    ValueError
+        For an unknown parameter or statistic, empty, non-finite or
+        out-of-range values or grating parameters (the message names the
+        argument and its range, e.g. a spatial frequency above the field's
+        Nyquist frequency), ``n_phases`` < 1, a bad target, or responses that
+        are not finite (the unit overflows).
+    cortex.MemoryBudgetError
+        If one chunk of gratings on the field exceeds the memory budget.
 
     Warns
     -----
     RuntimeWarning
         If a unit never responds (a flat curve): its preferred value and
-        bandwidth are NaN.
+        bandwidth are NaN; or if no unit responds to the preferred-grating
+        search.
     """
     parameter = check_choice(parameter, "parameter", PARAMETERS)
     statistic = check_choice(statistic, "statistic", STATISTICS)
     n_phases = check_integer(n_phases, "n_phases", minimum=1)
-    values = as_float_array(values, "values", ndims=(1,), keep_float32=False)
-    if parameter == "spatial_frequency" and np.any(values <= 0):
-        raise ValueError(f"spatial frequencies must be > 0, got {values.min()}")
-    if parameter == "contrast" and np.any(values < 0):
-        raise ValueError(f"contrasts must be >= 0, got {values.min()}")
-    contrast = check_positive(contrast, "contrast", allow_zero=True)
+    values = check_grating_values(values, parameter, "values", None)
+    angle = {"low": -ANGLE_LIMIT, "high": ANGLE_LIMIT, "unit": "deg"}
+    if orientation is not None:
+        orientation = check_scalar_range(orientation, "orientation", **angle)
+    if spatial_frequency is not None:  # its range (the Nyquist frequency) once the field is known
+        spatial_frequency = check_finite(spatial_frequency, "spatial_frequency")
+    phase = check_scalar_range(phase, "phase", **angle)
+    contrast = check_scalar_range(contrast, "contrast", 0.0, MAX_CONTRAST)
     unit = as_unit(target, field=field, neurons=neurons, nonlinearity=nonlinearity)
+    nyquist = unit.field.pixels_per_degree / 2
+    if parameter == "spatial_frequency":
+        check_grating_values(values, parameter, "values", nyquist)
+    if spatial_frequency is not None:
+        check_scalar_range(
+            spatial_frequency,
+            "spatial_frequency",
+            0.0,
+            nyquist,
+            low_open=True,
+            unit="cycles/deg",
+            why=NYQUIST_NOTE,
+        )
     needed = {"orientation": orientation, "spatial_frequency": spatial_frequency}
     needed.pop(parameter, None)  # the varied parameter needs no fixed value
     if any(v is None for v in needed.values()):
-        best = _preferred_grating(unit, max(n_phases, 4))
+        best = preferred_grating_search(unit, max(n_phases, 4), stacklevel=3)
+        if math.isnan(best["orientation"]):  # no unit responds: any grating will do
+            f_lo, f_hi = search_range(unit.field)
+            best = {"orientation": 0.0, "spatial_frequency": math.sqrt(f_lo * f_hi)}
         orientation = best["orientation"] if orientation is None else orientation
         spatial_frequency = (
             best["spatial_frequency"] if spatial_frequency is None else spatial_frequency
         )
-    orientation = 0.0 if orientation is None else float(orientation)
-    spatial_frequency = check_positive(
-        1.0 if spatial_frequency is None else spatial_frequency, "spatial_frequency"
-    )
-    phases = np.array([float(phase)]) if n_phases == 1 else np.arange(n_phases) * 360.0 / n_phases
+    orientation = 0.0 if orientation is None else orientation
+    spatial_frequency = 1.0 if spatial_frequency is None else spatial_frequency
     n = values.size
     fixed = {
         "orientation": orientation,
@@ -584,14 +649,31 @@ def tuning_curve(
         "contrast": contrast,
     }
     if parameter == "phase":
-        r = _sweep(unit, [orientation], [spatial_frequency], values[None, :], contrast)
-        curve, ratio = r[0], None
+        one = np.ones(n)
+        sweep = grating_sweep(
+            unit,
+            orientation * one,
+            spatial_frequency * one,
+            contrast * one,
+            values,
+            1,
+            harmonics=False,
+        )
+        curve, ratio = sweep.peak, None
         grating = fixed
     else:
         grid = {k: np.full(n, v) for k, v in fixed.items()}
         grid[parameter] = values
-        r = _sweep(unit, grid["orientation"], grid["spatial_frequency"], phases, grid["contrast"])
-        curve, ratio = _phase_statistic(r, phases, statistic)
+        offset = np.full(n, phase if n_phases == 1 else 0.0)
+        sweep = grating_sweep(
+            unit,
+            grid["orientation"],
+            grid["spatial_frequency"],
+            grid["contrast"],
+            offset,
+            n_phases,
+        )
+        curve, ratio = _phase_statistic(sweep.f0, sweep.f1, sweep.peak, statistic)
         grating = {k: v for k, v in fixed.items() if k != parameter}
     result = TuningCurve(parameter, values, curve, grating, statistic, unit.labels, ratio)
     silent = result.silent
