@@ -693,10 +693,13 @@ def plot_tuning_curve(
     x = curve.values[order]
     preferred = curve.preferred() if show_preferred and curve.parameter != "contrast" else None
     user_color = kwargs.pop("color", None)
+    user_label = kwargs.pop("label", None)
     for k, u in enumerate(index):
         r = curve.responses[order, u]
         color = user_color if user_color is not None else f"C{k % 10}"
         label = curve.labels[u]
+        if user_label is not None:  # the caller's name for the curve (e.g. "before training")
+            label = str(user_label) if len(index) == 1 else f"{user_label}: {label}"
         if polar:
             theta = np.deg2rad(x)
             r_plot = r

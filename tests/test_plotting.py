@@ -388,6 +388,16 @@ def test_plot_tuning_curve_linear_and_polar(orientation_curve):
         plot_tuning_curve(orientation_curve, units=[5])
 
 
+def test_plot_tuning_curve_takes_a_label(orientation_curve):
+    ax = plot_tuning_curve(orientation_curve, units=0, label="before training")
+    assert [line.get_label() for line in ax.lines if line.get_marker() == "o"] == [
+        "before training"
+    ]
+    ax = plot_tuning_curve(orientation_curve, label="after", ax=plt.figure().add_subplot())
+    labels = [line.get_label() for line in ax.lines if line.get_marker() == "o"]
+    assert labels == [f"after: {name}" for name in orientation_curve.labels]
+
+
 def test_plot_tuning_curve_refuses_polar_frequency_curves():
     field = VisualField(2.05, 2.05, pixels_per_degree=20)
     curve = analysis.tuning_curve(
