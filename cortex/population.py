@@ -623,6 +623,11 @@ def _banks(
     return [(shape, bank, slots) for shape, (bank, slots) in banks.items()]
 
 
+def _is_dask_array(value: object) -> bool:
+    """Whether ``value`` is a dask array (checked without importing dask)."""
+    return type(value).__module__.startswith("dask.") and hasattr(value, "dask")
+
+
 def linear_responses(population: Population, images: object, *, method: str = "auto") -> np.ndarray:
     """The linear stage: each neuron's RF weights summed over the image.
 
@@ -656,6 +661,10 @@ def linear_responses(population: Population, images: object, *, method: str = "a
         :func:`cortex.memory_budget`; pass fewer images at a time.
     """
     population = _check_population(population)
+    if _is_dask_array(images):  # a lazy image set: a lazy result (cortex.scale, extra "dask")
+        from .scale import linear_responses as lazy_linear_responses
+
+        return lazy_linear_responses(population, images, method=method)
     array, single = _as_images(images, population)
     check_choice(method, "method", METHODS)
     n_images = array.shape[0]
@@ -751,6 +760,12 @@ def responses(
     (25,)
     """
     steps = _resolve_nonlinearities(nonlinearity)
+    if _is_dask_array(images):  # a lazy image set: a lazy result (cortex.scale, extra "dask")
+        from .scale import responses as lazy_responses
+
+        return lazy_responses(
+            _check_population(population), images, method=method, nonlinearity=nonlinearity
+        )
     linear = linear_responses(population, images, method=method)
     if population.is_energy:
         energy_mask = np.repeat([rf.is_energy for rf in population.types], population.n_sites)
