@@ -25,7 +25,9 @@ from .population import (
     Rectify,
     connectivity_matrix,
     linear_responses,
+    load_population,
     responses,
+    save_population,
 )
 from .receptive_fields import (
     ComplexCell,
@@ -72,10 +74,12 @@ __all__ = [
     "gabor_kernel",
     "gaussian_kernel",
     "linear_responses",
+    "load_population",
     "memory_budget",
     "nn",
     "plotting",
     "responses",
+    "save_population",
     "set_memory_budget",
     "stimuli",
 ]

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from numbers import Real
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validation import (
+    _describe,
     as_float_array,
     as_rng,
     check_choice,
@@ -34,7 +37,18 @@ from ._validation import (
     check_range,
 )
 from .receptive_fields import _SIGMA_RANGE, ReceptiveField
-from .visual_field import _MAX_POSITION, VisualField
+from .visual_field import (
+    _MAX_POSITION,
+    VisualField,
+    _build,
+    _check_scalars,
+    _json_keys,
+    _json_list,
+    _json_number,
+    _json_numbers,
+    _json_object,
+    _json_string,
+)
 
 __all__ = ["LATTICES", "Mosaic"]
 
@@ -54,6 +68,12 @@ _SLOPE_RANGE = (0.0, 1e3)
 #: :meth:`Mosaic.coverage` (coordinates, rotated copies, counts); measured with tracemalloc.
 _LATTICE_BYTES_PER_SITE = 128
 _COVERAGE_BYTES_PER_POINT = 64
+#: bytes per site that :meth:`Mosaic.from_dict` holds at once: the centres and scales read
+#: from the lists, and the constructor's copies, masks and pixel indices.
+_FROM_DICT_BYTES_PER_SITE = 128
+#: the keys of a mosaic's plain data after ``"type"``: required, then optional.
+_DICT_REQUIRED = ("field", "centers")
+_DICT_OPTIONAL = ("scales", "lattice", "spacing", "jitter")
 
 
 def _check_spacing(value: object) -> float:
@@ -222,6 +242,80 @@ class Mosaic:
         else:
             object.__setattr__(self, "spacing", math.nan)
         object.__setattr__(self, "jitter", _check_jitter(self.jitter))
+
+    # -- plain data ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The mosaic as plain data (JSON-compatible), for :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+            ``{"type": "Mosaic", "field": {...}, "centers": [[x, y], ...],
+            "scales": [s, ...], "lattice": name, "spacing": d, "jitter": j}``:
+            the field's :meth:`VisualField.to_dict`, the centres as a list of
+            ``[x, y]`` pairs (degrees, site order kept), one scale per site,
+            and the lattice metadata.  A ``nan`` spacing (custom centres) is
+            written as ``None`` (JSON ``null``: JSON has no NaN).  Every float
+            comes back bit for bit from :meth:`from_dict`, also through
+            :func:`json.dumps` / :func:`json.loads`.
+
+        Examples
+        --------
+        >>> from cortex import Mosaic, VisualField
+        >>> mosaic = Mosaic(VisualField(2.0, 2.0, 8), [[0.0, 0.0], [0.5, -0.25]])
+        >>> d = mosaic.to_dict()
+        >>> d["centers"], d["scales"], d["lattice"], d["spacing"]
+        ([[0.0, 0.0], [0.5, -0.25]], [1.0, 1.0], 'custom', None)
+        """
+        return {
+            "type": "Mosaic",
+            "field": self.field.to_dict(),
+            "centers": self.centers.tolist(),
+            "scales": self.scales.tolist(),
+            "lattice": self.lattice,
+            "spacing": None if math.isnan(self.spacing) else float(self.spacing),
+            "jitter": float(self.jitter),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Mosaic:
+        """Rebuild a mosaic from :meth:`to_dict`'s plain data.
+
+        The whole dict is checked first (known keys, value types, the shapes
+        of ``centers`` and ``scales``, their size against
+        :func:`cortex.memory_budget`); only then are the arrays built and the
+        constructor's own checks applied.
+
+        Parameters
+        ----------
+        d : dict
+            ``{"type": "Mosaic", "field": {...}, "centers": [[x, y], ...]}``
+            and optionally ``"scales"`` (a list of one number per centre, or
+            null for all ones), ``"lattice"`` (default ``"custom"``),
+            ``"spacing"`` (a number, or null for none: custom centres) and
+            ``"jitter"`` (default 0).
+
+        Returns
+        -------
+        Mosaic
+            The mosaic.
+
+        Raises
+        ------
+        TypeError
+            If ``d`` is not a dict or a value has the wrong type (booleans and
+            strings are not numbers); the message names the key path, e.g.
+            ``mosaic.centers[3][0]``.
+        ValueError
+            If a ``"type"`` is wrong, a key is missing or unknown, a number
+            is NaN or infinite, ``centers`` is not a non-empty list of
+            ``[x, y]`` pairs, ``scales`` does not hold one number per centre,
+            or a constructor refuses a value (the message names the key).
+        cortex.MemoryBudgetError
+            If the mosaic's arrays would exceed :func:`cortex.memory_budget`
+            (checked before any array is built).
+        """
+        return _build_mosaic(_check_mosaic_dict(d, "mosaic"), "mosaic")
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -631,3 +725,63 @@ def _check_rf(rf: object) -> ReceptiveField:
     if not isinstance(rf, ReceptiveField):
         raise TypeError(f"`rf` must be a ReceptiveField, got {type(rf).__name__}")
     return rf
+
+
+def _check_mosaic_dict(d: object, where: str) -> dict[str, Any]:
+    """Check a mosaic's plain data (memory included) and read its arrays; nothing built else.
+
+    Returns the keyword arguments of the constructor, with ``field`` the
+    (checked) keyword arguments of its VisualField.
+    """
+    _json_object(d, where, ("Mosaic",), "a Mosaic")
+    _json_keys(d, where, "Mosaic", _DICT_REQUIRED, _DICT_OPTIONAL)
+    field = _check_scalars(d["field"], f"{where}.field", VisualField, ("VisualField",))[1]
+    path = f"{where}.centers"
+    pairs = _json_list(d["centers"], path, "a list of [x, y] pairs")
+    n = len(pairs)
+    if n == 0:
+        raise ValueError(f"`{path}` must hold at least one [x, y] pair, got an empty list")
+    check_memory(_FROM_DICT_BYTES_PER_SITE * float(n), f"`{where}` ({n} sites)")
+    flat = []
+    for i, pair in enumerate(pairs):
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            flat.extend(pair)
+            continue
+        if isinstance(pair, list | tuple):
+            seen = f"a list of {len(pair)} item(s)"
+        else:
+            seen = _describe(pair)
+        shape_only = isinstance(pair, list | tuple | Real) and not isinstance(pair, bool)
+        error = ValueError if shape_only else TypeError
+        raise error(f"`{path}` must be a list of [x, y] pairs, got {seen} at `{path}[{i}]`")
+    scales = d.get("scales")
+    if scales is not None:
+        scales = _json_list(scales, f"{where}.scales", "a list of numbers (one per centre) or null")
+        if len(scales) != n:
+            raise ValueError(
+                f"`{where}.scales` must hold one number per centre ({n}), got {len(scales)}"
+            )
+    kwargs: dict[str, Any] = {"field": field}
+    kwargs["centers"] = _json_numbers(flat, lambda i: f"{path}[{i // 2}][{i % 2}]").reshape(n, 2)
+    if scales is not None:
+        kwargs["scales"] = _json_numbers(list(scales), lambda i: f"{where}.scales[{i}]")
+    if "lattice" in d:
+        kwargs["lattice"] = _json_string(d["lattice"], f"{where}.lattice")
+    if "spacing" in d:
+        spacing = _json_number(d["spacing"], f"{where}.spacing", nullable=True)
+        lattice = kwargs.get("lattice", "custom")
+        if spacing is None and lattice != "custom":
+            raise ValueError(
+                f"`{where}.spacing` must be a number for a {lattice!r} lattice, got null "
+                "(only custom centres have no spacing)"
+            )
+        kwargs["spacing"] = math.nan if spacing is None else spacing
+    if "jitter" in d:
+        kwargs["jitter"] = _json_number(d["jitter"], f"{where}.jitter")
+    return kwargs
+
+
+def _build_mosaic(kwargs: dict[str, Any], where: str) -> Mosaic:
+    """Build the mosaic that :func:`_check_mosaic_dict` checked, errors naming key paths."""
+    field = _build(VisualField, kwargs["field"], f"{where}.field")
+    return _build(Mosaic, {**kwargs, "field": field}, where)

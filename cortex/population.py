@@ -19,16 +19,21 @@ field, so RFs that hang over the border see zero there.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Union
+from pathlib import Path
+from typing import Any, Union
 
 import numpy as np
 import scipy.sparse
 
+from ._io import atomic_write
 from ._validation import (
+    MemoryBudgetError,
     _describe,
     as_float_array,
     check_choice,
@@ -37,16 +42,27 @@ from ._validation import (
     check_memory,
     check_positive,
     check_range,
+    format_bytes,
 )
 from .correlation import METHODS, _correlate
-from .mosaic import Mosaic
+from .mosaic import Mosaic, _build_mosaic, _check_mosaic_dict
 from .receptive_fields import (
     _KERNEL_BYTES_PER_PIXEL,
     ReceptiveField,
     _check_n_sigma,
+    _check_rf_dict,
     contour_radius,
 )
-from .visual_field import VisualField
+from .visual_field import (
+    VisualField,
+    _build,
+    _check_scalars,
+    _json_keys,
+    _json_list,
+    _json_number,
+    _json_object,
+    _scalars_to_dict,
+)
 
 __all__ = [
     "DivisiveNormalization",
@@ -56,8 +72,13 @@ __all__ = [
     "Rectify",
     "connectivity_matrix",
     "linear_responses",
+    "load_population",
     "responses",
+    "save_population",
 ]
+
+#: The format of :meth:`Population.to_dict` (and of the files of :func:`save_population`).
+POPULATION_FORMAT = "cortex.population/1"
 
 
 # -- static nonlinearities ---------------------------------------------------
@@ -87,8 +108,71 @@ def _check_exponent(value: object) -> float:
     return check_range(exponent, "exponent", 0.0, _MAX_EXPONENT, low_open=True)
 
 
+class _Nonlinearity:
+    """Base of the built-in static nonlinearities: their conversion to and from plain data."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The nonlinearity as plain data: ``{"type": "NakaRushton", "c50": 0.1, ...}``.
+
+        Returns
+        -------
+        dict
+            JSON-compatible: ``"type"`` (the class name) and every parameter.
+            :meth:`from_dict` rebuilds an equal nonlinearity, bit for bit.
+
+        Raises
+        ------
+        TypeError
+            If the object is a subclass of a built-in nonlinearity (its own
+            parameters would be lost).
+
+        Examples
+        --------
+        >>> from cortex import NakaRushton
+        >>> NakaRushton(c50=0.1).to_dict()
+        {'type': 'NakaRushton', 'c50': 0.1, 'exponent': 2.0, 'r_max': 1.0}
+        """
+        name = type(self).__name__
+        if _NONLINEARITIES.get(name) is not type(self):
+            raise TypeError(
+                f"{name} cannot be written as plain data: only the nonlinearities "
+                f"{', '.join(_NONLINEARITIES)} can"
+            )
+        return _scalars_to_dict(self, name)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> _Nonlinearity:
+        """Rebuild a nonlinearity from :meth:`to_dict`'s plain data.
+
+        Parameters
+        ----------
+        d : dict
+            ``{"type": name, parameter: number, ...}`` (parameters with
+            defaults may be left out).  ``NakaRushton.from_dict`` (etc.)
+            accepts only its own type.
+
+        Returns
+        -------
+        Rectify, HalfSquare, NakaRushton or DivisiveNormalization
+            The nonlinearity.
+
+        Raises
+        ------
+        TypeError
+            If ``d`` is not a dict or a value is not a number (booleans and
+            strings are refused); the message names the key, e.g.
+            ``nonlinearity.c50``.
+        ValueError
+            If ``"type"`` is wrong, a key is missing or unknown, a number is
+            NaN or infinite, or the constructor refuses a value.
+        """
+        models = {name: c for name, c in _NONLINEARITIES.items() if issubclass(c, cls)}
+        name, kwargs = _check_scalars(d, "nonlinearity", cls, models, what="a static nonlinearity")
+        return _build(models[name], kwargs, "nonlinearity")
+
+
 @dataclass(frozen=True)
-class Rectify:
+class Rectify(_Nonlinearity):
     """Half-wave rectification: ``max(x - threshold, 0)``.
 
     Parameters
@@ -127,7 +211,7 @@ class Rectify:
 
 
 @dataclass(frozen=True)
-class HalfSquare:
+class HalfSquare(_Nonlinearity):
     """Half-squaring: ``max(x - threshold, 0) ** 2`` (Heeger 1992).
 
     Parameters
@@ -166,7 +250,7 @@ class HalfSquare:
 
 
 @dataclass(frozen=True)
-class NakaRushton:
+class NakaRushton(_Nonlinearity):
     """Contrast saturation: ``r_max * x^n / (x^n + c50^n)`` for ``x >= 0`` (0 below).
 
     Computed with a ratio ``<= 1`` raised to the power ``n`` (``(x / c50)^n``
@@ -223,7 +307,7 @@ class NakaRushton:
 
 
 @dataclass(frozen=True)
-class DivisiveNormalization:
+class DivisiveNormalization(_Nonlinearity):
     """Divisive normalisation over the population (Carandini & Heeger 2012).
 
     ``r_j = r_max * x_j^n / (sigma^n + mean_k x_k^n)`` with ``x = max(x, 0)``
@@ -284,6 +368,9 @@ class DivisiveNormalization:
 
 
 Nonlinearity = Union[str, Callable[[np.ndarray], np.ndarray]]  # noqa: UP007
+_NONLINEARITIES: dict[str, type[_Nonlinearity]] = {
+    cls.__name__: cls for cls in (Rectify, HalfSquare, NakaRushton, DivisiveNormalization)
+}
 _NAMED = {"rectify": Rectify, "half-square": HalfSquare}
 
 
@@ -461,6 +548,145 @@ class Population:
             if self.mosaic.check_gaps(rf, self.level, stacklevel=4):
                 break
 
+    # -- plain data ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The population as plain data (JSON-compatible), for :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+            Only dicts, lists, strings, floats and None (see Notes); every
+            float is the population's own, so :meth:`from_dict` rebuilds it
+            bit for bit, also through :func:`json.dumps` /
+            :func:`json.loads` (which write and read floats exactly).
+
+        Raises
+        ------
+        TypeError
+            If an RF type is not one of cortex's models (a subclass of one
+            included): ``population.rf[i]`` is named.
+
+        See Also
+        --------
+        save_population : Write it to a JSON file, atomically.
+
+        Notes
+        -----
+        The layout (format ``"cortex.population/1"``)::
+
+            {"format": "cortex.population/1",
+             "type": "Population",
+             "rf": {"type": "Gaussian", "sigma": 0.25, "amplitude": 1.0},
+             "mosaic": {"type": "Mosaic",
+                        "field": {"type": "VisualField", "width": 2.0,
+                                  "height": 2.0, "pixels_per_degree": 10.0},
+                        "centers": [[-0.8, 0.8], [-0.4, 0.8], ...],
+                        "scales": [1.0, 1.0, ...],
+                        "lattice": "square", "spacing": 0.4, "jitter": 0.0},
+             "n_sigma": 3.0,
+             "level": "half-max"}
+
+        ``"rf"`` is one model's dict when the population was built from one
+        model, else a list of them (one per type, in order); the models are
+        those of :meth:`ReceptiveField.to_dict`.  ``"centers"`` lists the
+        ``[x, y]`` pairs (degrees) in site order and ``"scales"`` one factor
+        per site.  The ``"spacing"`` of custom centres (``nan``) is ``null``:
+        JSON has no NaN.  ``"level"`` is a string or a number.  Response
+        nonlinearities are not part of a population (they are an argument of
+        :func:`responses`); each has its own ``to_dict``.
+
+        Examples
+        --------
+        >>> import json
+        >>> from cortex import Gaussian, Mosaic, Population, VisualField
+        >>> field = VisualField(2.0, 2.0, pixels_per_degree=10)
+        >>> pop = Population(Gaussian(0.25), Mosaic.from_lattice(field, 0.4, "square"))
+        >>> d = pop.to_dict()
+        >>> d["format"], d["type"], d["rf"]
+        ('cortex.population/1', 'Population', {'type': 'Gaussian', 'sigma': 0.25, 'amplitude': 1.0})
+        >>> d["mosaic"]["centers"][:2], d["mosaic"]["spacing"]
+        ([[-0.8, 0.8], [-0.4, 0.8]], 0.4)
+        >>> text = json.dumps(d)  # plain JSON
+        """
+        if isinstance(self.rf, ReceptiveField):
+            rf: Any = _rf_to_dict(self.rf, "population.rf")
+        else:
+            rf = [_rf_to_dict(t, f"population.rf[{i}]") for i, t in enumerate(self.types)]
+        return {
+            "format": POPULATION_FORMAT,
+            "type": "Population",
+            "rf": rf,
+            "mosaic": self.mosaic.to_dict(),
+            "n_sigma": float(self.n_sigma),
+            "level": self.level if isinstance(self.level, str) else float(self.level),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Population:
+        """Rebuild a population from :meth:`to_dict`'s plain data.
+
+        The whole dict is checked against the schema first (format, known
+        ``"type"`` names, required and known keys, value types, the shapes of
+        the centres and scales); the sizes of the arrays are checked against
+        :func:`cortex.memory_budget`; only then is anything built, and the
+        constructors apply their own range checks.
+
+        Parameters
+        ----------
+        d : dict
+            The layout of :meth:`to_dict`.  ``"n_sigma"`` and ``"level"`` may
+            be left out (defaults 3 and ``"half-max"``), as may the mosaic's
+            ``"scales"``, ``"lattice"``, ``"spacing"`` and ``"jitter"`` and
+            the RF parameters that have defaults.
+
+        Returns
+        -------
+        Population
+            The population: same field, RF models, centres and scales, bit for
+            bit, so the same responses.
+
+        Raises
+        ------
+        TypeError
+            If ``d`` or a part of it is not a dict or list where one is
+            expected, or a value has the wrong type (booleans and strings are
+            not numbers); the message names the key path, e.g.
+            ``population.mosaic.field.width``.
+        ValueError
+            If ``"format"`` is not ``"cortex.population/1"``, a ``"type"`` is
+            unknown, a key is missing or unknown, a number is NaN or
+            infinite, the centres are not a non-empty list of ``[x, y]``
+            pairs, the scales not one number per centre, or a constructor
+            refuses a value; the message names the key path, e.g.
+            ``"`population.mosaic.centers` must be a list of [x, y] pairs,
+            got ..."``.
+        cortex.MemoryBudgetError
+            If the mosaic's arrays (checked before they are built) or the
+            population's kernels would exceed :func:`cortex.memory_budget`.
+
+        Warns
+        -----
+        UserWarning
+            As the constructor (RFs leaving gaps in a regular lattice).
+
+        Examples
+        --------
+        >>> import json
+        >>> import numpy as np
+        >>> from cortex import Gaussian, Mosaic, Population, VisualField
+        >>> field = VisualField(2.0, 2.0, pixels_per_degree=10)
+        >>> pop = Population(Gaussian(0.25), Mosaic.from_lattice(field, 0.4, "square"))
+        >>> copy = Population.from_dict(json.loads(json.dumps(pop.to_dict())))
+        >>> image = np.random.default_rng(0).standard_normal(field.shape)
+        >>> bool(np.array_equal(copy.responses(image), pop.responses(image)))
+        True
+        >>> Population.from_dict({**pop.to_dict(), "n_sigma": True})
+        Traceback (most recent call last):
+            ...
+        TypeError: `population.n_sigma` must be a number, got True (type bool)
+        """
+        return _build_population(cls, _check_population_dict(d, "population"), "population")
+
     def _check_kernel_memory(self) -> None:
         """Refuse a population whose kernels (per type and RF size) exceed the budget."""
         ppd = self.field.pixels_per_degree
@@ -574,6 +800,259 @@ class Population:
     ) -> np.ndarray:
         """See :func:`responses`."""
         return responses(self, images, method=method, nonlinearity=nonlinearity)
+
+
+def _rf_to_dict(rf: ReceptiveField, where: str) -> dict[str, Any]:
+    try:
+        return rf.to_dict()
+    except TypeError as exc:
+        raise TypeError(f"`{where}`: {exc}") from None
+
+
+def _check_population_dict(d: object, where: str) -> dict[str, Any]:
+    """Check a population's plain data against the schema, memory included; nothing built.
+
+    Returns the plan of :func:`_build_population`: ``rf`` (``(class,
+    kwargs)`` or a list of them), ``mosaic`` (checked keyword arguments) and
+    the optional ``n_sigma`` and ``level``.
+    """
+    if not isinstance(d, Mapping):
+        raise TypeError(
+            f"`{where}` must be a dict (a JSON object) describing a Population, got {_describe(d)}"
+        )
+    if "format" not in d:
+        raise ValueError(
+            f"`{where}.format` is missing: a population's plain data holds "
+            f'"format": "{POPULATION_FORMAT}"'
+        )
+    version = d["format"]
+    if not isinstance(version, str):
+        raise TypeError(f"`{where}.format` must be a string, got {_describe(version)}")
+    if version != POPULATION_FORMAT:
+        raise ValueError(
+            f"`{where}.format` must be {POPULATION_FORMAT!r} (the format this version of cortex "
+            f"reads), got {version!r}"
+        )
+    _json_object(d, where, ("Population",), "a Population")
+    _json_keys(
+        d, where, "Population", ("rf", "mosaic"), ("n_sigma", "level"), header=("format", "type")
+    )
+    plan: dict[str, Any] = {}
+    rf = d["rf"]
+    if isinstance(rf, Mapping):
+        plan["rf"] = _check_rf_dict(rf, f"{where}.rf")
+    else:
+        items = _json_list(rf, f"{where}.rf", "an RF model (a dict) or a list of them")
+        if not items:
+            raise ValueError(f"`{where}.rf` must hold at least one RF model, got an empty list")
+        plan["rf"] = [_check_rf_dict(item, f"{where}.rf[{i}]") for i, item in enumerate(items)]
+    if "n_sigma" in d:
+        plan["n_sigma"] = _json_number(d["n_sigma"], f"{where}.n_sigma")
+    if "level" in d:
+        level = d["level"]
+        if isinstance(level, str):
+            plan["level"] = level
+        else:
+            try:
+                plan["level"] = _json_number(level, f"{where}.level")
+            except TypeError:
+                raise TypeError(
+                    f"`{where}.level` must be a string or a number, got {_describe(level)}"
+                ) from None
+    plan["mosaic"] = _check_mosaic_dict(d["mosaic"], f"{where}.mosaic")
+    return plan
+
+
+def _build_population(cls: type[Population], plan: dict[str, Any], where: str) -> Population:
+    """Build the population :func:`_check_population_dict` checked, errors naming key paths."""
+    if isinstance(plan["rf"], tuple):
+        model, kwargs = plan["rf"]
+        rf: Any = _build(model, kwargs, f"{where}.rf")
+    else:
+        rf = tuple(
+            _build(model, kwargs, f"{where}.rf[{i}]")
+            for i, (model, kwargs) in enumerate(plan["rf"])
+        )
+    mosaic = _build_mosaic(plan["mosaic"], f"{where}.mosaic")
+    return _build(cls, {**plan, "rf": rf, "mosaic": mosaic}, where)
+
+
+# -- files -------------------------------------------------------------------------------
+#: bytes of memory per byte of a population file that reading it holds at once: the file's
+#: bytes and text, and the Python objects JSON parsing makes (a float is 24 bytes, a pair
+#: of them in a list about 120 for some 40 characters of text).
+_JSON_BYTES_PER_CHAR = 8
+
+
+def _check_path(path: object) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"`path` must be a str or path-like, got {_describe(path)}")
+    return Path(path)
+
+
+def _json_text(value: object, indent: int = 0) -> str:
+    """JSON of plain data, indented, with each list of numbers (or of pairs) kept compact."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {_json_text(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}" if items else "{}"
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        items = [inner + _json_text(v, indent + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        rows = [inner + json.dumps(row, allow_nan=False) for row in value]  # one pair a line
+        return "[\n" + ",\n".join(rows) + "\n" + pad + "]"
+    return json.dumps(value, allow_nan=False)
+
+
+def save_population(population: Population, path: str | os.PathLike) -> Path:
+    """Write a population to a JSON file (:meth:`Population.to_dict`), atomically.
+
+    Parameters
+    ----------
+    population : Population
+        The neurons.
+    path : str or path-like
+        Destination (conventionally ``.json``; used as given).  The text is
+        written to a temporary file in the same directory and renamed over
+        ``path``, so a failed or killed write leaves any old file as it was.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``population`` is not a Population, ``path`` not a path, or an RF
+        type cannot be written (see :meth:`Population.to_dict`).
+    OSError
+        If the file cannot be written (:class:`FileNotFoundError` for a
+        missing directory, no permission, disk full...); the message names
+        ``path``.
+
+    See Also
+    --------
+    load_population : Read it back.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> from cortex import (
+    ...     Gaussian, Mosaic, Population, VisualField, load_population, save_population
+    ... )
+    >>> field = VisualField(2.0, 2.0, pixels_per_degree=10)
+    >>> pop = Population(Gaussian(0.25), Mosaic.from_lattice(field, 0.4, "square"))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_population(pop, os.path.join(tmp, "pop.json"))
+    ...     with open(path) as f:
+    ...         plain = json.load(f)  # a plain JSON file
+    ...     copy = load_population(path)
+    >>> plain["format"], copy.n_neurons == pop.n_neurons
+    ('cortex.population/1', True)
+    """
+    population = _check_population(population)
+    path = _check_path(path)
+    data = (_json_text(population.to_dict()) + "\n").encode("utf-8")
+    atomic_write(path, lambda handle: handle.write(data))
+    return path
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not plain JSON (JSON has no NaN or infinity)")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def load_population(path: str | os.PathLike) -> Population:
+    """Read a population written by :func:`save_population` (or any such JSON file).
+
+    The file's size is checked against :func:`cortex.memory_budget` before
+    it is read, its JSON against the schema of :meth:`Population.from_dict`
+    before anything is built.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The JSON file.
+
+    Returns
+    -------
+    Population
+        The population, equal bit for bit to the one saved.
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a path.
+    FileNotFoundError
+        If the file does not exist (:class:`IsADirectoryError` for a
+        directory).
+    ValueError
+        If the file is not UTF-8 JSON (NaN and infinities, which JSON does not
+        have, and repeated keys are refused), or its content fails
+        :meth:`Population.from_dict`: the message names the file and the key
+        path, e.g. ``population.mosaic.centers``.
+    cortex.MemoryBudgetError
+        If reading the file or building the population would exceed
+        :func:`cortex.memory_budget` (a ValueError too; the message names the
+        file).
+
+    Warns
+    -----
+    UserWarning
+        As :class:`Population` (RFs leaving gaps in a regular lattice).
+
+    See Also
+    --------
+    save_population : Write one.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from cortex import (
+    ...     Gabor, Mosaic, Population, VisualField, load_population, save_population
+    ... )
+    >>> field = VisualField(3.0, 3.0, pixels_per_degree=16)
+    >>> bank = [Gabor(2.0, orientation=angle) for angle in (0.0, 90.0)]
+    >>> pop = Population(bank, Mosaic.from_lattice(field, 0.25, "jittered", seed=1))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     copy = load_population(save_population(pop, os.path.join(tmp, "v1.json")))
+    >>> copy.types == pop.types, bool((copy.mosaic.centers == pop.mosaic.centers).all())
+    (True, True)
+    """
+    path = _check_path(path)
+    where = repr(str(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"`path` {where} is a directory, not a population file")
+    if not path.exists():
+        raise FileNotFoundError(f"`path` {where} does not exist")
+    size = path.stat().st_size
+    check_memory(
+        _JSON_BYTES_PER_CHAR * float(size),
+        f"reading the population file {where} ({format_bytes(size)})",
+    )
+    try:
+        text = path.read_bytes().decode("utf-8")
+        content = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+        raise ValueError(
+            f"{where} is not a cortex population file: not plain UTF-8 JSON ({exc})"
+        ) from None
+    try:
+        return Population.from_dict(content)
+    except MemoryBudgetError as exc:
+        raise MemoryBudgetError(f"{where}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where} is not a valid cortex population file: {exc}") from None
 
 
 def _check_population(population: object) -> Population:

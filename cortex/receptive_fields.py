@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ._validation import check_choice, check_finite, check_memory, check_positive, check_range
-from .visual_field import _PPD_RANGE, _as_coordinates, _check_broadcast
+from .visual_field import (
+    _PPD_RANGE,
+    _as_coordinates,
+    _build,
+    _check_broadcast,
+    _check_scalars,
+    _scalars_to_dict,
+)
 
 __all__ = [
     "ComplexCell",
@@ -184,6 +192,81 @@ class ReceptiveField:
     def support_sigma(self) -> float:  # pragma: no cover - abstract
         """The largest Gaussian sigma of the model (deg); sets the kernel size."""
         raise NotImplementedError
+
+    # -- plain data ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The RF model as plain data: ``{"type": "Gabor", "spatial_frequency": 2.0, ...}``.
+
+        Returns
+        -------
+        dict
+            JSON-compatible: ``"type"`` (the class name) and every parameter
+            of the constructor (defaults included, Gabor sigmas resolved to
+            numbers).  :meth:`from_dict` rebuilds an equal model, every float
+            bit for bit, also through :func:`json.dumps` / :func:`json.loads`.
+
+        Raises
+        ------
+        TypeError
+            If the model is not one of cortex's (:class:`Gaussian`,
+            :class:`DifferenceOfGaussians`, :class:`Gabor`,
+            :class:`ComplexCell`; subclasses included, whose own parameters
+            would be lost).
+
+        Examples
+        --------
+        >>> from cortex import Gaussian
+        >>> Gaussian(sigma=0.5).to_dict()
+        {'type': 'Gaussian', 'sigma': 0.5, 'amplitude': 1.0}
+        """
+        name = next((n for n, c in _MODELS.items() if type(self) is c), None)
+        if name is None:
+            raise TypeError(
+                f"{type(self).__name__} cannot be written as plain data: only the RF models "
+                f"{', '.join(_MODELS)} can (a subclass's own parameters would be lost)"
+            )
+        return _scalars_to_dict(self, name)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ReceptiveField:
+        """Rebuild an RF model from :meth:`to_dict`'s plain data.
+
+        ``ReceptiveField.from_dict`` builds whichever model ``d["type"]``
+        names; ``Gabor.from_dict`` (etc.) accepts only its own type.
+
+        Parameters
+        ----------
+        d : dict
+            ``{"type": name, parameter: value, ...}``: the constructor's
+            parameters (those with defaults may be left out; a Gabor's
+            ``sigma_x`` and ``sigma_y`` may be null), numbers as ints or
+            floats, ``polarity`` a string.
+
+        Returns
+        -------
+        ReceptiveField
+            The model.
+
+        Raises
+        ------
+        TypeError
+            If ``d`` is not a dict or a value has the wrong type (booleans and
+            strings are not numbers); the message names the key, e.g.
+            ``rf.sigma``.
+        ValueError
+            If ``"type"`` is unknown, a key is missing or unknown, a number is
+            NaN or infinite, or the constructor refuses a value (the message
+            names the key).
+
+        Examples
+        --------
+        >>> from cortex import Gabor, ReceptiveField
+        >>> g = Gabor(spatial_frequency=2.0, orientation=30.0)
+        >>> ReceptiveField.from_dict(g.to_dict()) == g
+        True
+        """
+        model, kwargs = _check_rf_dict(d, "rf", cls)
+        return _build(model, kwargs, "rf")
 
     # -- shared --------------------------------------------------------------
     @property
@@ -880,6 +963,30 @@ class ComplexCell(ReceptiveField):
     def support_sigma(self) -> float:
         """``max(sigma_x, sigma_y)``."""
         return max(self.sigma_x, self.sigma_y)
+
+
+#: The RF models that :meth:`ReceptiveField.to_dict` writes, by their ``"type"`` name.
+_MODELS: dict[str, type[ReceptiveField]] = {
+    "Gaussian": Gaussian,
+    "DifferenceOfGaussians": DifferenceOfGaussians,
+    "Gabor": Gabor,
+    "ComplexCell": ComplexCell,
+}
+
+
+def _check_rf_dict(
+    d: object, where: str, base: type = ReceptiveField
+) -> tuple[type[ReceptiveField], dict[str, Any]]:
+    """Check an RF model's plain data against its schema (nothing built): ``(class, kwargs)``.
+
+    Accepted types: the models that are ``base`` or a subclass of it.
+    """
+    models = {name: model for name, model in _MODELS.items() if issubclass(model, base)}
+    what = "an RF model" if base is ReceptiveField else f"a {base.__name__}"
+    name, kwargs = _check_scalars(
+        d, where, base, models, what=what, strings=("polarity",), nullable=("sigma_x", "sigma_y")
+    )
+    return models[name], kwargs
 
 
 def gaussian_kernel(
