@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -657,3 +657,166 @@ def check_memory(n_bytes: float, what: str) -> int:
             f"cortex.set_memory_budget(...) or the environment variable {MEMORY_BUDGET_ENV}"
         )
     return int(n_bytes)
+
+
+# -- physical ranges ---------------------------------------------------------------------
+# Shared numeric ranges, stated in the docstrings of the functions that apply them.  They are
+# far beyond any real visual field, RF and display, and keep every product of them well
+# inside float64 and int64:
+#: widths and heights of a field, degrees (a pixel-unit field with ppd = 1 may be 1e6 px).
+EXTENT_RANGE = (0.0, 1e6)
+#: sampling density, pixels per degree.
+PPD_RANGE = (1e-6, 1e6)
+#: positions given to the coordinate conversions, degrees from fixation.
+MAX_POSITION = 1e9
+#: (fractional) pixel indices given to :meth:`VisualField.px_to_deg`.
+MAX_INDEX = 1e15
+
+#: envelope sigmas (and the DoG's centre and surround), degrees: with sigmas >= 1e-6 deg
+#: and offsets <= 1e9 deg, (x / sigma)**2 <= 1e30.
+SIGMA_RANGE = (1e-6, 1e6)
+#: spatial (carrier) frequencies, cycles/degree (1,700 times the human acuity limit).
+MAX_FREQUENCY = 1e5
+#: |contrast| (1 is the largest physical Michelson contrast; larger values act as a gain).
+MAX_CONTRAST = 1e6
+
+
+def as_coordinates(value: object, name: str, limit: float, unit: str) -> np.ndarray:
+    """``value`` as a float64 array (any shape, empty allowed) of finite numbers within ``limit``.
+
+    Booleans and strings are refused (TypeError), as are NaN, infinities and
+    magnitudes above ``limit`` (ValueError naming ``name`` and the range).
+    """
+    if value is None or isinstance(value, bool | np.bool_ | str | bytes):
+        raise TypeError(f"`{name}` must be a real number or an array of them, got {value!r}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        array = None  # ragged: let as_float_array phrase it
+    if array is not None and array.dtype.kind == "b":
+        raise TypeError(f"`{name}` must hold numbers, got dtype {array.dtype}")
+    array = as_float_array(value, name, allow_empty=True, keep_float32=False)
+    if array.size:
+        worst = float(np.max(np.abs(array)))
+        if worst > limit:
+            raise ValueError(
+                f"`{name}` must be in [-{limit:g}, {limit:g}]{' ' + unit if unit else ''}, "
+                f"got {worst:g}"
+            )
+    return array
+
+
+def check_broadcast(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Refuse two coordinate arrays that do not broadcast together (ValueError naming both)."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must broadcast together, got shapes {a.shape} and {b.shape}"
+        ) from None
+
+
+def check_ppd(value: object) -> float:
+    """``pixels_per_degree``: > 0 and in ``PPD_RANGE`` (TypeError / ValueError naming it)."""
+    ppd = check_positive(value, "pixels_per_degree")
+    return check_range(ppd, "pixels_per_degree", *PPD_RANGE, unit="px/deg")
+
+
+# -- arrays and ranges of the experiments (cortex.analysis) -------------------------------
+def float_array(
+    value: object,
+    name: str,
+    *,
+    ndims: Sequence[int] | None = None,
+    allow_nan: bool = False,
+    allow_inf: bool = False,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """``value`` as a float64 array: booleans and strings refused, NaN/inf unless allowed.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` holds no numbers (strings, objects, ragged sequences) or
+        booleans (``True`` is not a number here), or is complex.
+    ValueError
+        If its number of dimensions is wrong, it is empty (unless
+        ``allow_empty``), or it holds NaN or infinite values that are not allowed.
+    """
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise TypeError(f"`{name}` must be array-like of numbers, got {_describe(value)}") from exc
+    if raw.dtype.kind == "b":
+        raise TypeError(f"`{name}` must hold numbers, got booleans (dtype {raw.dtype})")
+    if not (allow_nan or allow_inf):
+        return as_float_array(raw, name, ndims=ndims, allow_empty=allow_empty, keep_float32=False)
+    bad = np.zeros(raw.shape, dtype=bool)
+    if raw.dtype.kind in "fc":
+        if allow_nan:
+            bad |= np.isnan(raw)
+        if allow_inf:
+            bad |= np.isinf(raw)
+    checked = np.where(bad, 0, raw) if bad.any() else raw
+    as_float_array(checked, name, ndims=ndims, allow_empty=allow_empty, keep_float32=False)
+    return raw.astype(np.float64, copy=False)
+
+
+def check_values_range(
+    values: np.ndarray,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    unit: str = "",
+    why: str = "",
+) -> np.ndarray:
+    """Check that every element of ``values`` is in the range (phrased as :func:`check_range`).
+
+    ``why`` is appended to the message (e.g. what the upper bound is).
+    """
+    if values.size == 0:
+        return values
+    bad = np.zeros(values.shape, dtype=bool)
+    if low is not None:
+        bad |= (values <= low) if low_open else (values < low)
+    if high is not None:
+        bad |= values > high
+    if bad.any():
+        worst = float(values[bad].flat[0])
+        try:
+            check_range(worst, name, low, high, low_open=low_open, unit=unit)
+        except ValueError as exc:
+            raise ValueError(f"{exc}{why}") from None
+    return values
+
+
+def check_scalar_range(
+    value: object,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    unit: str = "",
+    why: str = "",
+) -> float:
+    """:func:`check_range` with ``why`` appended to its message."""
+    value = check_finite(value, name)
+    try:
+        return check_range(value, name, low, high, low_open=low_open, unit=unit)
+    except ValueError as exc:
+        raise ValueError(f"{exc}{why}") from None
+
+
+def budget_chunk(step: int, per_item: float, fixed: float) -> int:
+    """The largest chunk, at most ``step`` items of ``per_item`` bytes, that fits the budget.
+
+    ``fixed`` bytes are held whatever the chunk; the result is at least 1 (the
+    caller's ``check_memory`` then refuses if even one item does not fit).
+    """
+    room = memory_budget() - fixed
+    if room >= step * per_item:
+        return step
+    return max(1, min(step, int(room // per_item))) if room > 0 else 1

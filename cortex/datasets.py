@@ -17,6 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (
+    EXTENT_RANGE,
+    MAX_CONTRAST,
+    MAX_FREQUENCY,
+    MAX_POSITION,
     _describe,
     as_rng,
     check_bool,
@@ -24,11 +28,11 @@ from ._validation import (
     check_integer,
     check_memory,
     check_positive,
+    check_ppd,
     check_range,
 )
-from .receptive_fields import _check_ppd
-from .stimuli import _MAX_CONTRAST, _MAX_FREQUENCY, grating
-from .visual_field import _EXTENT_RANGE, _MAX_POSITION, VisualField
+from .stimuli import grating
+from .visual_field import VisualField
 
 __all__ = ["load_digits", "load_mnist_5k", "orientation_discrimination", "train_test_split"]
 
@@ -246,28 +250,28 @@ def orientation_discrimination(
     """
     n = check_integer(n_samples, "n_samples", minimum=1)
     size = check_integer(size, "size", minimum=2)
-    ppd = _check_ppd(pixels_per_degree)
-    if size / ppd > _EXTENT_RANGE[1]:
+    ppd = check_ppd(pixels_per_degree)
+    if size / ppd > EXTENT_RANGE[1]:
         raise ValueError(
-            f"`pixels_per_degree` must be >= size / {_EXTENT_RANGE[1]:g} = "
-            f"{size / _EXTENT_RANGE[1]:g} (the field is size / pixels_per_degree <= "
-            f"{_EXTENT_RANGE[1]:g} deg), got {ppd:g}"
+            f"`pixels_per_degree` must be >= size / {EXTENT_RANGE[1]:g} = "
+            f"{size / EXTENT_RANGE[1]:g} (the field is size / pixels_per_degree <= "
+            f"{EXTENT_RANGE[1]:g} deg), got {ppd:g}"
         )
     reference = check_range(
-        check_finite(reference, "reference"), "reference", -_MAX_POSITION, _MAX_POSITION
+        check_finite(reference, "reference"), "reference", -MAX_POSITION, MAX_POSITION
     )
     delta = check_range(check_positive(delta, "delta"), "delta", 0.0, 90.0, unit="deg")
     spatial_frequency = check_range(
         check_positive(spatial_frequency, "spatial_frequency"),
         "spatial_frequency",
         0.0,
-        _MAX_FREQUENCY,
+        MAX_FREQUENCY,
         unit="cycles/deg",
     )
     contrast = check_range(
-        check_positive(contrast, "contrast", allow_zero=True), "contrast", 0.0, _MAX_CONTRAST
+        check_positive(contrast, "contrast", allow_zero=True), "contrast", 0.0, MAX_CONTRAST
     )
-    noise = check_range(check_positive(noise, "noise", allow_zero=True), "noise", 0, _MAX_CONTRAST)
+    noise = check_range(check_positive(noise, "noise", allow_zero=True), "noise", 0, MAX_CONTRAST)
     rng = as_rng(seed)
     check_memory(
         float(_TASK_BYTES_PER_PIXEL) * n * size * size,

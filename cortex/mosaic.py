@@ -26,7 +26,19 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ._schema import (
+    build,
+    check_scalars,
+    json_keys,
+    json_list,
+    json_number,
+    json_numbers,
+    json_object,
+    json_string,
+)
 from ._validation import (
+    MAX_POSITION,
+    SIGMA_RANGE,
     _describe,
     as_float_array,
     as_rng,
@@ -36,19 +48,8 @@ from ._validation import (
     check_positive,
     check_range,
 )
-from .receptive_fields import _SIGMA_RANGE, ReceptiveField
-from .visual_field import (
-    _MAX_POSITION,
-    VisualField,
-    _build,
-    _check_scalars,
-    _json_keys,
-    _json_list,
-    _json_number,
-    _json_numbers,
-    _json_object,
-    _json_string,
-)
+from .receptive_fields import ReceptiveField
+from .visual_field import VisualField
 
 __all__ = ["LATTICES", "Mosaic"]
 
@@ -195,7 +196,7 @@ class Mosaic:
         centers = as_float_array(self.centers, "centers", ndims=(2,), keep_float32=False)
         if centers.shape[1] != 2:
             raise ValueError(f"`centers` must have shape (n, 2), got shape {centers.shape}")
-        inside = np.all(np.abs(centers) <= _MAX_POSITION, axis=1)  # far away: outside
+        inside = np.all(np.abs(centers) <= MAX_POSITION, axis=1)  # far away: outside
         inside[inside] = self.field.contains(centers[inside, 0], centers[inside, 1])
         if not np.all(inside):
             bad = centers[~inside][0]
@@ -599,9 +600,9 @@ class Mosaic:
             if pts.shape[1] != 2:
                 raise ValueError(f"`points` must have shape (m, 2), got shape {pts.shape}")
             worst = float(np.max(np.abs(pts)))
-            if worst > _MAX_POSITION:
+            if worst > MAX_POSITION:
                 raise ValueError(
-                    f"`points` must be in [-{_MAX_POSITION:g}, {_MAX_POSITION:g}] deg, "
+                    f"`points` must be in [-{MAX_POSITION:g}, {MAX_POSITION:g}] deg, "
                     f"got {worst:g}"
                 )
             n_points = float(len(pts))
@@ -718,7 +719,7 @@ def _refuse_bools(value: object, name: str) -> None:
 
 def _check_size(value: object, name: str) -> float:
     """An RF size in degrees: > 0 and in the range of RF sigmas."""
-    return check_range(check_positive(value, name), name, *_SIGMA_RANGE, unit="deg")
+    return check_range(check_positive(value, name), name, *SIGMA_RANGE, unit="deg")
 
 
 def _check_rf(rf: object) -> ReceptiveField:
@@ -733,11 +734,11 @@ def _check_mosaic_dict(d: object, where: str) -> dict[str, Any]:
     Returns the keyword arguments of the constructor, with ``field`` the
     (checked) keyword arguments of its VisualField.
     """
-    _json_object(d, where, ("Mosaic",), "a Mosaic")
-    _json_keys(d, where, "Mosaic", _DICT_REQUIRED, _DICT_OPTIONAL)
-    field = _check_scalars(d["field"], f"{where}.field", VisualField, ("VisualField",))[1]
+    json_object(d, where, ("Mosaic",), "a Mosaic")
+    json_keys(d, where, "Mosaic", _DICT_REQUIRED, _DICT_OPTIONAL)
+    field = check_scalars(d["field"], f"{where}.field", VisualField, ("VisualField",))[1]
     path = f"{where}.centers"
-    pairs = _json_list(d["centers"], path, "a list of [x, y] pairs")
+    pairs = json_list(d["centers"], path, "a list of [x, y] pairs")
     n = len(pairs)
     if n == 0:
         raise ValueError(f"`{path}` must hold at least one [x, y] pair, got an empty list")
@@ -756,19 +757,19 @@ def _check_mosaic_dict(d: object, where: str) -> dict[str, Any]:
         raise error(f"`{path}` must be a list of [x, y] pairs, got {seen} at `{path}[{i}]`")
     scales = d.get("scales")
     if scales is not None:
-        scales = _json_list(scales, f"{where}.scales", "a list of numbers (one per centre) or null")
+        scales = json_list(scales, f"{where}.scales", "a list of numbers (one per centre) or null")
         if len(scales) != n:
             raise ValueError(
                 f"`{where}.scales` must hold one number per centre ({n}), got {len(scales)}"
             )
     kwargs: dict[str, Any] = {"field": field}
-    kwargs["centers"] = _json_numbers(flat, lambda i: f"{path}[{i // 2}][{i % 2}]").reshape(n, 2)
+    kwargs["centers"] = json_numbers(flat, lambda i: f"{path}[{i // 2}][{i % 2}]").reshape(n, 2)
     if scales is not None:
-        kwargs["scales"] = _json_numbers(list(scales), lambda i: f"{where}.scales[{i}]")
+        kwargs["scales"] = json_numbers(list(scales), lambda i: f"{where}.scales[{i}]")
     if "lattice" in d:
-        kwargs["lattice"] = _json_string(d["lattice"], f"{where}.lattice")
+        kwargs["lattice"] = json_string(d["lattice"], f"{where}.lattice")
     if "spacing" in d:
-        spacing = _json_number(d["spacing"], f"{where}.spacing", nullable=True)
+        spacing = json_number(d["spacing"], f"{where}.spacing", nullable=True)
         lattice = kwargs.get("lattice", "custom")
         if spacing is None and lattice != "custom":
             raise ValueError(
@@ -777,11 +778,11 @@ def _check_mosaic_dict(d: object, where: str) -> dict[str, Any]:
             )
         kwargs["spacing"] = math.nan if spacing is None else spacing
     if "jitter" in d:
-        kwargs["jitter"] = _json_number(d["jitter"], f"{where}.jitter")
+        kwargs["jitter"] = json_number(d["jitter"], f"{where}.jitter")
     return kwargs
 
 
 def _build_mosaic(kwargs: dict[str, Any], where: str) -> Mosaic:
     """Build the mosaic that :func:`_check_mosaic_dict` checked, errors naming key paths."""
-    field = _build(VisualField, kwargs["field"], f"{where}.field")
-    return _build(Mosaic, {**kwargs, "field": field}, where)
+    field = build(VisualField, kwargs["field"], f"{where}.field")
+    return build(Mosaic, {**kwargs, "field": field}, where)

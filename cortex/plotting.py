@@ -36,12 +36,13 @@ from ._validation import (
     check_integer,
     check_memory,
     check_positive,
+    check_ppd,
     check_range,
 )
 from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
 from .population import Population
-from .receptive_fields import ReceptiveField, _check_n_sigma, _check_ppd
+from .receptive_fields import ReceptiveField, _check_n_sigma
 from .visual_field import VisualField
 
 __all__ = [
@@ -224,7 +225,7 @@ def plot_kernel(
         raise TypeError(
             "`pixels_per_degree` is required (it sets the kernel's extent in degrees), got None"
         )
-    ppd = _check_ppd(pixels_per_degree)
+    ppd = check_ppd(pixels_per_degree)
     _check_cmap(cmap)
     colorbar = check_bool(colorbar, "colorbar")
     n_sigma = _check_n_sigma(n_sigma)  # checked for kernel arrays too, where it is unused
@@ -928,7 +929,7 @@ def plot_filter_grid(
     filters = w.reshape(-1, *w.shape[-2:]).astype(float)
     n, kh, kw = filters.shape
     gap = check_integer(gap, "gap", minimum=0)
-    ppd = _check_ppd(pixels_per_degree)
+    ppd = check_ppd(pixels_per_degree)
     _check_cmap(cmap)
     _check_ax(ax)
     if fits is not None:

@@ -32,6 +32,15 @@ import numpy as np
 import scipy.sparse
 
 from ._io import atomic_write
+from ._schema import (
+    build,
+    check_scalars,
+    json_keys,
+    json_list,
+    json_number,
+    json_object,
+    scalars_to_dict,
+)
 from ._validation import (
     MemoryBudgetError,
     _describe,
@@ -53,16 +62,7 @@ from .receptive_fields import (
     _check_rf_dict,
     contour_radius,
 )
-from .visual_field import (
-    VisualField,
-    _build,
-    _check_scalars,
-    _json_keys,
-    _json_list,
-    _json_number,
-    _json_object,
-    _scalars_to_dict,
-)
+from .visual_field import VisualField
 
 __all__ = [
     "DivisiveNormalization",
@@ -138,7 +138,7 @@ class _Nonlinearity:
                 f"{name} cannot be written as plain data: only the nonlinearities "
                 f"{', '.join(_NONLINEARITIES)} can"
             )
-        return _scalars_to_dict(self, name)
+        return scalars_to_dict(self, name)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> _Nonlinearity:
@@ -167,8 +167,8 @@ class _Nonlinearity:
             NaN or infinite, or the constructor refuses a value.
         """
         models = {name: c for name, c in _NONLINEARITIES.items() if issubclass(c, cls)}
-        name, kwargs = _check_scalars(d, "nonlinearity", cls, models, what="a static nonlinearity")
-        return _build(models[name], kwargs, "nonlinearity")
+        name, kwargs = check_scalars(d, "nonlinearity", cls, models, what="a static nonlinearity")
+        return build(models[name], kwargs, "nonlinearity")
 
 
 @dataclass(frozen=True)
@@ -833,8 +833,8 @@ def _check_population_dict(d: object, where: str) -> dict[str, Any]:
             f"`{where}.format` must be {POPULATION_FORMAT!r} (the format this version of cortex "
             f"reads), got {version!r}"
         )
-    _json_object(d, where, ("Population",), "a Population")
-    _json_keys(
+    json_object(d, where, ("Population",), "a Population")
+    json_keys(
         d, where, "Population", ("rf", "mosaic"), ("n_sigma", "level"), header=("format", "type")
     )
     plan: dict[str, Any] = {}
@@ -842,19 +842,19 @@ def _check_population_dict(d: object, where: str) -> dict[str, Any]:
     if isinstance(rf, Mapping):
         plan["rf"] = _check_rf_dict(rf, f"{where}.rf")
     else:
-        items = _json_list(rf, f"{where}.rf", "an RF model (a dict) or a list of them")
+        items = json_list(rf, f"{where}.rf", "an RF model (a dict) or a list of them")
         if not items:
             raise ValueError(f"`{where}.rf` must hold at least one RF model, got an empty list")
         plan["rf"] = [_check_rf_dict(item, f"{where}.rf[{i}]") for i, item in enumerate(items)]
     if "n_sigma" in d:
-        plan["n_sigma"] = _json_number(d["n_sigma"], f"{where}.n_sigma")
+        plan["n_sigma"] = json_number(d["n_sigma"], f"{where}.n_sigma")
     if "level" in d:
         level = d["level"]
         if isinstance(level, str):
             plan["level"] = level
         else:
             try:
-                plan["level"] = _json_number(level, f"{where}.level")
+                plan["level"] = json_number(level, f"{where}.level")
             except TypeError:
                 raise TypeError(
                     f"`{where}.level` must be a string or a number, got {_describe(level)}"
@@ -867,14 +867,14 @@ def _build_population(cls: type[Population], plan: dict[str, Any], where: str) -
     """Build the population :func:`_check_population_dict` checked, errors naming key paths."""
     if isinstance(plan["rf"], tuple):
         model, kwargs = plan["rf"]
-        rf: Any = _build(model, kwargs, f"{where}.rf")
+        rf: Any = build(model, kwargs, f"{where}.rf")
     else:
         rf = tuple(
-            _build(model, kwargs, f"{where}.rf[{i}]")
+            build(model, kwargs, f"{where}.rf[{i}]")
             for i, (model, kwargs) in enumerate(plan["rf"])
         )
     mosaic = _build_mosaic(plan["mosaic"], f"{where}.mosaic")
-    return _build(cls, {**plan, "rf": rf, "mosaic": mosaic}, where)
+    return build(cls, {**plan, "rf": rf, "mosaic": mosaic}, where)
 
 
 # -- files -------------------------------------------------------------------------------

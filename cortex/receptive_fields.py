@@ -27,14 +27,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._validation import check_choice, check_finite, check_memory, check_positive, check_range
-from .visual_field import (
-    _PPD_RANGE,
-    _as_coordinates,
-    _build,
-    _check_broadcast,
-    _check_scalars,
-    _scalars_to_dict,
+from ._schema import build, check_scalars, scalars_to_dict
+from ._validation import (
+    MAX_FREQUENCY,
+    SIGMA_RANGE,
+    as_coordinates,
+    check_broadcast,
+    check_choice,
+    check_finite,
+    check_memory,
+    check_positive,
+    check_ppd,
+    check_range,
 )
 
 __all__ = [
@@ -56,10 +60,6 @@ _TWO_PI2 = 2.0 * math.pi**2
 # in primate vision (sigmas of arc minutes to tens of degrees, carriers up to ~60
 # cycles/deg) and keeps every kernel, profile and spectrum finite and free of
 # overflow: with sigmas >= 1e-6 deg and offsets <= 1e9 deg, (x / sigma)**2 <= 1e30.
-#: envelope sigmas (and the DoG's centre and surround), degrees.
-_SIGMA_RANGE = (1e-6, 1e6)
-#: a Gabor's carrier frequency, cycles/degree (1,700 times the human acuity limit).
-_MAX_FREQUENCY = 1e5
 #: the largest |amplitude| (a gain in arbitrary response units).
 _MAX_AMPLITUDE = 1e100
 #: DoG surround volume relative to the centre's (measured: about 0.3 to 1.2).
@@ -78,14 +78,8 @@ _KERNEL_BYTES_PER_PIXEL = {False: 48, True: 64}
 
 
 def _check_length(value: object, name: str) -> float:
-    """A sigma in degrees: > 0 and in ``_SIGMA_RANGE``."""
-    return check_range(check_positive(value, name), name, *_SIGMA_RANGE, unit="deg")
-
-
-def _check_ppd(value: object) -> float:
-    """``pixels_per_degree``: > 0 and in ``_PPD_RANGE``."""
-    ppd = check_positive(value, "pixels_per_degree")
-    return check_range(ppd, "pixels_per_degree", *_PPD_RANGE, unit="px/deg")
+    """A sigma in degrees: > 0 and in ``SIGMA_RANGE``."""
+    return check_range(check_positive(value, name), name, *SIGMA_RANGE, unit="deg")
 
 
 def _check_n_sigma(value: object) -> float:
@@ -96,9 +90,9 @@ def _check_n_sigma(value: object) -> float:
 
 def _offsets(x: object, y: object, names: tuple[str, str], limit: float, unit: str):
     """Validated coordinate arrays ``x, y`` (finite, ``|.| <= limit``, broadcastable)."""
-    x = _as_coordinates(x, names[0], limit, unit)
-    y = _as_coordinates(y, names[1], limit, unit)
-    _check_broadcast(x, y, *names)
+    x = as_coordinates(x, names[0], limit, unit)
+    y = as_coordinates(y, names[1], limit, unit)
+    check_broadcast(x, y, *names)
     return x, y
 
 
@@ -225,7 +219,7 @@ class ReceptiveField:
                 f"{type(self).__name__} cannot be written as plain data: only the RF models "
                 f"{', '.join(_MODELS)} can (a subclass's own parameters would be lost)"
             )
-        return _scalars_to_dict(self, name)
+        return scalars_to_dict(self, name)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ReceptiveField:
@@ -266,7 +260,7 @@ class ReceptiveField:
         True
         """
         model, kwargs = _check_rf_dict(d, "rf", cls)
-        return _build(model, kwargs, "rf")
+        return build(model, kwargs, "rf")
 
     # -- shared --------------------------------------------------------------
     @property
@@ -322,7 +316,7 @@ class ReceptiveField:
         ValueError
             If a parameter is out of its range.
         """
-        ppd = _check_ppd(pixels_per_degree)
+        ppd = check_ppd(pixels_per_degree)
         n_sigma = _check_n_sigma(n_sigma)
         return int(math.ceil(n_sigma * self.support_sigma * ppd - 1e-9))
 
@@ -371,7 +365,7 @@ class ReceptiveField:
             If the RF's envelope is smaller than a pixel, or a carrier
             frequency exceeds the Nyquist frequency (the kernel aliases).
         """
-        ppd = _check_ppd(pixels_per_degree)
+        ppd = check_ppd(pixels_per_degree)
         h = self.kernel_radius(ppd, n_sigma)
         self._check_kernel_memory(2 * h + 1, ppd)
         if min(self.envelope[:2]) * ppd < 0.5:
@@ -618,7 +612,7 @@ class DifferenceOfGaussians(ReceptiveField):
         c = ReceptiveField.kernel(centre, pixels_per_degree, n_sigma=n_sigma)
         if self.surround_weight == 0.0:
             return c
-        ppd = _check_ppd(pixels_per_degree)
+        ppd = check_ppd(pixels_per_degree)
         h = self.kernel_radius(ppd, n_sigma)
         offsets = np.arange(-h, h + 1) / ppd
         x, y = offsets[np.newaxis, :], -offsets[:, np.newaxis]
@@ -768,19 +762,19 @@ class Gabor(ReceptiveField):
     def __post_init__(self) -> None:
         f = check_positive(self.spatial_frequency, "spatial_frequency")
         f = check_range(
-            f, "spatial_frequency", 0.0, _MAX_FREQUENCY, low_open=True, unit="cycles/deg"
+            f, "spatial_frequency", 0.0, MAX_FREQUENCY, low_open=True, unit="cycles/deg"
         )
         object.__setattr__(self, "spatial_frequency", f)
         object.__setattr__(self, "orientation", check_finite(self.orientation, "orientation"))
         object.__setattr__(self, "phase", check_finite(self.phase, "phase"))
         if self.sigma_x is None:
             sx = _bandwidth_sigma(f)
-            if sx > _SIGMA_RANGE[1]:
-                lowest = _bandwidth_sigma(1.0) / _SIGMA_RANGE[1]
+            if sx > SIGMA_RANGE[1]:
+                lowest = _bandwidth_sigma(1.0) / SIGMA_RANGE[1]
                 raise ValueError(
                     f"`spatial_frequency` must be >= {lowest:.3g} cycles/deg without `sigma_x` "
                     f"(the default sigma_x = 0.56 / spatial_frequency must be <= "
-                    f"{_SIGMA_RANGE[1]:g} deg), got {f:g}"
+                    f"{SIGMA_RANGE[1]:g} deg), got {f:g}"
                 )
         else:
             sx = _check_length(self.sigma_x, "sigma_x")
@@ -983,7 +977,7 @@ def _check_rf_dict(
     """
     models = {name: model for name, model in _MODELS.items() if issubclass(model, base)}
     what = "an RF model" if base is ReceptiveField else f"a {base.__name__}"
-    name, kwargs = _check_scalars(
+    name, kwargs = check_scalars(
         d, where, base, models, what=what, strings=("polarity",), nullable=("sigma_x", "sigma_y")
     )
     return models[name], kwargs

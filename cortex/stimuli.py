@@ -32,6 +32,9 @@ import warnings
 import numpy as np
 
 from ._validation import (
+    MAX_CONTRAST,
+    MAX_FREQUENCY,
+    MAX_POSITION,
     _describe,
     as_float_array,
     as_rng,
@@ -43,7 +46,7 @@ from ._validation import (
     check_positive,
     check_range,
 )
-from .visual_field import _MAX_POSITION, VisualField
+from .visual_field import VisualField
 
 __all__ = [
     "NATURAL_IMAGES",
@@ -82,10 +85,6 @@ _EDGE_TOL = 1e-9
 
 # Numeric ranges (private; stated in the docstrings).  Far beyond any display, and small
 # enough that no stimulus value or intermediate overflows float64.
-#: spatial frequencies, cycles/degree (1,700 times the human acuity limit).
-_MAX_FREQUENCY = 1e5
-#: |contrast| (1 is the largest physical Michelson contrast; larger values act as a gain).
-_MAX_CONTRAST = 1e6
 #: sizes of bars and spots (degrees): anything larger than the field draws the same.
 _MAX_SIZE = 1e9
 #: side of a checkerboard's checks, degrees.
@@ -128,9 +127,9 @@ def _check_center(center: object) -> tuple[float, float]:
             f"`center` must be a pair (x, y) of numbers in degrees, got shape {array.shape}"
         )
     worst = float(np.max(np.abs(array)))
-    if worst > _MAX_POSITION:
+    if worst > MAX_POSITION:
         raise ValueError(
-            f"`center` must be in [-{_MAX_POSITION:g}, {_MAX_POSITION:g}] deg, got {worst:g}"
+            f"`center` must be in [-{MAX_POSITION:g}, {MAX_POSITION:g}] deg, got {worst:g}"
         )
     return float(array[0]), float(array[1])
 
@@ -170,7 +169,7 @@ def _check_contrast(value: object, *, signed: bool) -> float:
     contrast = check_finite(value, "contrast")
     if not signed:
         contrast = check_positive(contrast, "contrast", allow_zero=True)
-    return check_range(contrast, "contrast", -_MAX_CONTRAST if signed else 0.0, _MAX_CONTRAST)
+    return check_range(contrast, "contrast", -MAX_CONTRAST if signed else 0.0, MAX_CONTRAST)
 
 
 def _check_stimulus_memory(
@@ -268,12 +267,12 @@ def grating(
             spatial_frequency,
             "spatial_frequency",
             nonnegative=True,
-            high=_MAX_FREQUENCY,
+            high=MAX_FREQUENCY,
             unit="cycles/deg",
         ),
         "orientation": _check_parameter(orientation, "orientation", nonnegative=False),
         "phase": _check_parameter(phase, "phase", nonnegative=False),
-        "contrast": _check_parameter(contrast, "contrast", nonnegative=True, high=_MAX_CONTRAST),
+        "contrast": _check_parameter(contrast, "contrast", nonnegative=True, high=MAX_CONTRAST),
     }
     try:
         freq, theta_deg, phase_deg, amp = np.broadcast_arrays(*params.values())

@@ -12,56 +12,26 @@ centre at::
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import numbers
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._validation import _describe, as_float_array, check_memory, check_positive, check_range
+from ._schema import build, check_scalars, scalars_to_dict
+from ._validation import (
+    EXTENT_RANGE,
+    MAX_INDEX,
+    MAX_POSITION,
+    PPD_RANGE,
+    as_coordinates,
+    check_broadcast,
+    check_memory,
+    check_positive,
+    check_range,
+)
 
 __all__ = ["VisualField"]
-
-# Numeric ranges (private; documented in the docstrings).  They are far beyond any real
-# visual field and display, and keep every product of them well inside float64 and int64:
-#: widths and heights of a field, degrees (a pixel-unit field with ppd = 1 may be 1e6 px).
-_EXTENT_RANGE = (0.0, 1e6)
-#: sampling density, pixels per degree.
-_PPD_RANGE = (1e-6, 1e6)
-#: positions given to the coordinate conversions, degrees from fixation.
-_MAX_POSITION = 1e9
-#: (fractional) pixel indices given to :meth:`VisualField.px_to_deg`.
-_MAX_INDEX = 1e15
-
-
-def _as_coordinates(value: object, name: str, limit: float, unit: str) -> np.ndarray:
-    """``value`` as a float64 array (any shape, empty allowed) of finite numbers within ``limit``.
-
-    Booleans and strings are refused (TypeError), as are NaN, infinities and
-    magnitudes above ``limit`` (ValueError naming ``name`` and the range).
-    """
-    if value is None or isinstance(value, bool | np.bool_ | str | bytes):
-        raise TypeError(f"`{name}` must be a real number or an array of them, got {value!r}")
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        array = None  # ragged: let as_float_array phrase it
-    if array is not None and array.dtype.kind == "b":
-        raise TypeError(f"`{name}` must hold numbers, got dtype {array.dtype}")
-    array = as_float_array(value, name, allow_empty=True, keep_float32=False)
-    if array.size:
-        worst = float(np.max(np.abs(array)))
-        if worst > limit:
-            raise ValueError(
-                f"`{name}` must be in [-{limit:g}, {limit:g}]{' ' + unit if unit else ''}, "
-                f"got {worst:g}"
-            )
-    return array
-
 
 @dataclass(frozen=True)
 class VisualField:
@@ -112,11 +82,11 @@ class VisualField:
         for name in ("width", "height"):
             value = getattr(self, name)
             value = check_range(
-                check_positive(value, name), name, *_EXTENT_RANGE, low_open=True, unit="deg"
+                check_positive(value, name), name, *EXTENT_RANGE, low_open=True, unit="deg"
             )
             object.__setattr__(self, name, value)
         ppd = check_positive(self.pixels_per_degree, "pixels_per_degree")
-        ppd = check_range(ppd, "pixels_per_degree", *_PPD_RANGE, unit="px/deg")
+        ppd = check_range(ppd, "pixels_per_degree", *PPD_RANGE, unit="px/deg")
         object.__setattr__(self, "pixels_per_degree", ppd)
         rows, cols = self.shape
         if rows < 1 or cols < 1:
@@ -137,7 +107,7 @@ class VisualField:
             an equal field, every float bit for bit (also through
             :func:`json.dumps` / :func:`json.loads`, which write floats exactly).
         """
-        return _scalars_to_dict(self, "VisualField")
+        return scalars_to_dict(self, "VisualField")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> VisualField:
@@ -167,8 +137,8 @@ class VisualField:
         cortex.MemoryBudgetError
             As the constructor.
         """
-        kwargs = _check_scalars(d, "field", cls, ("VisualField",))[1]
-        return _build(cls, kwargs, "field")
+        kwargs = check_scalars(d, "field", cls, ("VisualField",))[1]
+        return build(cls, kwargs, "field")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -276,9 +246,9 @@ class VisualField:
         """
         rows, cols = self.shape
         ppd = self.pixels_per_degree
-        x = _as_coordinates(x, "x", _MAX_POSITION, "deg")
-        y = _as_coordinates(y, "y", _MAX_POSITION, "deg")
-        _check_broadcast(x, y, "x", "y")
+        x = as_coordinates(x, "x", MAX_POSITION, "deg")
+        y = as_coordinates(y, "y", MAX_POSITION, "deg")
+        check_broadcast(x, y, "x", "y")
         return (rows - 1) / 2 - y * ppd, x * ppd + (cols - 1) / 2
 
     def px_to_deg(self, row: object, col: object) -> tuple[np.ndarray, np.ndarray]:
@@ -305,9 +275,9 @@ class VisualField:
         """
         rows, cols = self.shape
         ppd = self.pixels_per_degree
-        row = _as_coordinates(row, "row", _MAX_INDEX, "px")
-        col = _as_coordinates(col, "col", _MAX_INDEX, "px")
-        _check_broadcast(row, col, "row", "col")
+        row = as_coordinates(row, "row", MAX_INDEX, "px")
+        col = as_coordinates(col, "col", MAX_INDEX, "px")
+        check_broadcast(row, col, "row", "col")
         x = (col - (cols - 1) / 2) / ppd
         y = ((rows - 1) / 2 - row) / ppd
         if x.ndim == 0 and y.ndim == 0:
@@ -364,193 +334,3 @@ class VisualField:
         r, c = self.nearest_pixel(x, y)
         rows, cols = self.shape
         return (r >= 0) & (r <= rows - 1) & (c >= 0) & (c <= cols - 1)
-
-
-def _check_broadcast(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    """Refuse two coordinate arrays that do not broadcast together (ValueError naming both)."""
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(
-            f"`{name_a}` and `{name_b}` must broadcast together, got shapes {a.shape} and {b.shape}"
-        ) from None
-
-
-# -- plain data (JSON) --------------------------------------------------------------------
-# Helpers of the ``to_dict`` / ``from_dict`` methods of this module and of the RF models,
-# mosaics, nonlinearities and populations built on it.  ``from_dict`` checks a whole dict
-# against its schema (known "type", required and known keys, value types) before
-# building anything; every message names the key path, e.g. ``population.mosaic.centers``.
-def _json_object(value: object, where: str, names: Iterable[str], what: str) -> str:
-    """Check that ``value`` is a dict whose ``"type"`` is one of ``names``; return the type."""
-    names = tuple(names)
-    if not isinstance(value, Mapping):
-        raise TypeError(
-            f"`{where}` must be a dict (a JSON object) describing {what}, got {_describe(value)}"
-        )
-    if "type" not in value:
-        raise ValueError(f"`{where}.type` is missing: it must be one of {names}")
-    name = value["type"]
-    if not isinstance(name, str):
-        raise TypeError(f"`{where}.type` must be a string, one of {names}, got {_describe(name)}")
-    if name not in names:
-        raise ValueError(f"`{where}.type` must be one of {names} ({what}), got {name!r}")
-    return name
-
-
-def _json_keys(
-    value: Mapping[str, Any],
-    where: str,
-    type_name: str,
-    required: Iterable[str],
-    optional: Iterable[str] = (),
-    *,
-    header: Iterable[str] = ("type",),
-) -> None:
-    """Refuse unknown and missing keys (one ValueError naming each by its key path)."""
-    required, optional, header = tuple(required), tuple(optional), tuple(header)
-    known = (*header, *required, *optional)
-    problems = [
-        f"`{where}.{key}` is not a key of a {type_name}"
-        if isinstance(key, str)
-        else f"`{where}` has the key {key!r}, which is not a string"
-        for key in value
-        if key not in known
-    ]
-    problems += [f"`{where}.{key}` is missing" for key in required if key not in value]
-    if problems:
-        listed = ", ".join(known)
-        raise ValueError(f"{'; '.join(problems)} (the keys of a {type_name}: {listed})")
-
-
-def _json_number(value: object, path: str, *, nullable: bool = False) -> float | None:
-    """A finite number (int or float, not bool) as a float; None passes when ``nullable``."""
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        wanted = "a number or null" if nullable else "a number"
-        raise TypeError(f"`{path}` must be {wanted}, got {_describe(value)}")
-    try:
-        out = float(value)
-    except OverflowError:  # an int past the float range
-        digits = int(int(value).bit_length() * math.log10(2.0))
-        raise ValueError(
-            f"`{path}` must be a finite number, got an integer of about {digits} digits"
-        ) from None
-    if not math.isfinite(out):
-        hint = " (JSON has no NaN: write null where a value may be missing)" if nullable else ""
-        raise ValueError(f"`{path}` must be finite, got {out}{hint}")
-    return out
-
-
-def _json_string(value: object, path: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"`{path}` must be a string, got {_describe(value)}")
-    return value
-
-
-def _json_list(value: object, path: str, what: str) -> list | tuple:
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"`{path}` must be {what} (a JSON array), got {_describe(value)}")
-    return value
-
-
-def _json_numbers(items: list, path: Callable[[int], str]) -> np.ndarray:
-    """A flat list of finite numbers as a float64 array (the caller checked the memory).
-
-    ``path(i)`` names item ``i`` in messages.
-    """
-    kinds = set(map(type, items))
-    if kinds <= {float, int}:  # the usual case, checked in bulk
-        try:
-            array = np.array(items, dtype=np.float64)
-        except OverflowError:  # a huge int: found and phrased below
-            array = None
-        if array is not None and array.ndim == 1:
-            bad = np.flatnonzero(~np.isfinite(array))
-            if bad.size == 0:
-                return array
-    for i, item in enumerate(items):  # find and phrase the first bad item
-        _json_number(item, path(i))
-    return np.array([float(item) for item in items], dtype=np.float64)
-
-
-def _scalar_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(required, optional)`` field names of a dataclass (fields with defaults are optional)."""
-    required, optional = [], []
-    for f in dataclasses.fields(cls):
-        missing = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        (required if missing else optional).append(f.name)
-    return tuple(required), tuple(optional)
-
-
-def _check_scalars(
-    d: object,
-    where: str,
-    cls: type,
-    names: Mapping[str, type] | Iterable[str],
-    *,
-    what: str = "",
-    strings: Iterable[str] = (),
-    nullable: Iterable[str] = (),
-) -> tuple[str, dict[str, Any]]:
-    """Check a dict describing a dataclass of numbers (and strings): ``(type, kwargs)``.
-
-    ``names`` are the accepted ``"type"`` values; when a mapping, it maps each to
-    its class (whose fields are then read), else every name means ``cls``.
-    """
-    name = _json_object(d, where, names, what or f"a {cls.__name__}")
-    if isinstance(names, Mapping):
-        cls = names[name]
-    required, optional = _scalar_fields(cls)
-    _json_keys(d, where, name, required, optional)
-    strings, nullable = set(strings), set(nullable)
-    kwargs: dict[str, Any] = {}
-    for key in (*required, *optional):
-        if key not in d:
-            continue
-        path = f"{where}.{key}"
-        if key in strings:
-            kwargs[key] = _json_string(d[key], path)
-        else:
-            kwargs[key] = _json_number(d[key], path, nullable=key in nullable)
-    return name, kwargs
-
-
-def _scalars_to_dict(obj: object, type_name: str) -> dict[str, Any]:
-    """``{"type": type_name, field: value, ...}`` of a dataclass of numbers and strings."""
-    out: dict[str, Any] = {"type": type_name}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        out[f.name] = value if value is None or isinstance(value, str) else float(value)
-    return out
-
-
-_LEADING_NAME = re.compile(r"`([A-Za-z_]\w*)((?:\.\w+|\[\d+\])*)`")
-
-
-def _rephrase(exc: Exception, where: str, keys: Iterable[str]) -> Exception:
-    """``exc`` (of the same type) with its message naming the key path under ``where``.
-
-    A message that starts with a backquoted argument which is one of ``keys``
-    (```sigma` must be > 0``) gets the path (```rf.sigma` must be > 0``);
-    any other is prefixed with ```where`: ``.
-    """
-    message = str(exc)
-    match = _LEADING_NAME.match(message)
-    if match and match.group(1) in set(keys):
-        message = f"`{where}.{match.group(1)}{match.group(2)}`{message[match.end() :]}"
-    else:
-        message = f"`{where}`: {message}"
-    try:
-        return type(exc)(message)
-    except Exception:  # pragma: no cover - an exception type with another signature
-        return ValueError(message)
-
-
-def _build(cls: Callable[..., Any], kwargs: Mapping[str, Any], where: str) -> Any:
-    """``cls(**kwargs)``, a TypeError / ValueError rephrased to name the key path."""
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise _rephrase(exc, where, kwargs) from None
