@@ -1,6 +1,12 @@
 """Command line: ``python -m cortex ...`` (the code lives in :mod:`cortex.cli`)."""
 
-from cortex.cli import main
+import sys
+
+try:
+    from cortex.cli import main
+except KeyboardInterrupt:  # Ctrl-C while importing: no traceback either
+    sys.stderr.write("cortex: interrupted; nothing was written\n")
+    raise SystemExit(130) from None
 
 __all__ = ["main"]
 

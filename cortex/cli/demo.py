@@ -9,13 +9,12 @@ coverage and the ON and OFF responses to a natural image, as PNG files
 
 from __future__ import annotations
 
+import argparse
 import math
-from pathlib import Path
-from typing import Any
 
-from .output import pyplot, save_figure
+from .output import Writer, pyplot
 
-__all__ = ["FILES", "run"]
+__all__ = ["FILES", "files", "run"]
 
 #: Files written by ``demo``, with what they show.
 FILES = {
@@ -26,23 +25,42 @@ FILES = {
 }
 
 
-def run(out: Path, *, small: bool, seed: int) -> list[Path]:
+def files(args: argparse.Namespace) -> list[str]:
+    """The names of the files a complete run writes (:data:`FILES`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``demo`` (unused: the files are always the same).
+
+    Returns
+    -------
+    list of str
+        The file names, in the order they are written.
+    """
+    return list(FILES)
+
+
+def run(args: argparse.Namespace, prepared: object, writer: Writer) -> tuple[list[str], list[str]]:
     """Build the demo populations and write the figures.
 
     Parameters
     ----------
-    out : pathlib.Path
-        Directory to write the PNG files into (created if missing).
-    small : bool
-        Use a 4 x 4 deg field at 8 px/deg instead of 8 x 8 deg at 16 px/deg.
-    seed : int
-        Seed of the jittered V1 mosaic.
+    args : argparse.Namespace
+        The parsed arguments of ``demo``: ``small`` (a 4 x 4 deg field at
+        8 px/deg instead of 8 x 8 deg at 16 px/deg) and ``seed`` (of the
+        jittered V1 mosaic).
+    prepared : object
+        Unused (``demo`` has no setup).
+    writer : cortex.cli.output.Writer
+        Writes the PNG files into ``--out``, in the order of :data:`FILES`.
 
     Returns
     -------
-    list of pathlib.Path
-        The files written, in the order of :data:`FILES`.
+    results, notes : list of str
+        Empty: the figures are the result.
     """
+    small, seed = args.small, args.seed
     plt = pyplot()
 
     from .. import (
@@ -84,15 +102,6 @@ def run(out: Path, *, small: bool, seed: int) -> list[Path]:
     jittered = Mosaic.from_lattice(field, v1_spacing, "jittered", jitter=jitter, seed=seed)
     v1 = Population(gabors, jittered)
 
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-
-    def save(fig: Any, name: str) -> None:
-        path = out / name
-        save_figure(fig, path)
-        plt.close(fig)
-        written.append(path)
-
     # RF kernels.
     complex_cell = ComplexCell(1.5, orientation=45, sigma_x=0.3, sigma_y=0.45)
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), layout="constrained")
@@ -105,7 +114,7 @@ def run(out: Path, *, small: bool, seed: int) -> list[Path]:
     for ax, (rf, part, title) in zip(axes, panels, strict=True):
         plot_kernel(rf, ppd, ax=ax, part=part)
         ax.set_title(title)
-    save(fig, "rf_kernels.png")
+    writer.figure(fig, "rf_kernels.png")
 
     # Tiling: half-max contours.
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.4), layout="constrained")
@@ -114,7 +123,7 @@ def run(out: Path, *, small: bool, seed: int) -> list[Path]:
     plot_mosaic(v1, ax=axes[1], edgecolor="C3", show_centers=True)
     axes[1].set_title(f"Gabor envelopes (0 deg), jittered lattice ({jittered.n_neurons} sites)")
     fig.suptitle("Half-max RF contours tile the visual field")
-    save(fig, "mosaic_tiling.png")
+    writer.figure(fig, "mosaic_tiling.png")
 
     # Coverage.
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
@@ -122,7 +131,7 @@ def run(out: Path, *, small: bool, seed: int) -> list[Path]:
     plot_coverage(v1, ax=axes[1])
     axes[0].set_title(f"DoG, hexagonal: {axes[0].get_title()}", fontsize=10)
     axes[1].set_title(f"Gabor, jittered: {axes[1].get_title()}", fontsize=10)
-    save(fig, "coverage.png")
+    writer.figure(fig, "coverage.png")
 
     # Responses to a natural image (rectified: firing rates of ON and OFF cells).
     image = natural_image(field, "camera")
@@ -136,5 +145,5 @@ def run(out: Path, *, small: bool, seed: int) -> list[Path]:
     axes[1].set_title("ON-centre responses (rectified)")
     plot_response_map(off, r_off, ax=axes[2], cmap="inferno")
     axes[2].set_title("OFF-centre responses (rectified)")
-    save(fig, "responses_natural_image.png")
-    return written
+    writer.figure(fig, "responses_natural_image.png")
+    return [], []

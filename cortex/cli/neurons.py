@@ -93,9 +93,10 @@ def neuron_on_field(args: argparse.Namespace, ppd: float) -> tuple[Any, Any, Any
     ------
     ValueError
         If ``--sf`` is at or above the Nyquist frequency, a DoG centre is under
-        half a pixel, the field would exceed :data:`MAX_FIELD_PIXELS` a side or
-        is smaller than the kernel, or building the kernel warns (e.g. badly
-        sampled); the message names the argument to change.
+        half a pixel, the kernel or the field would exceed
+        :data:`MAX_FIELD_PIXELS` a side, the field is smaller than the kernel,
+        or building the kernel fails or warns (e.g. badly sampled); the message
+        names the argument to change and its value.
     """
     from .. import Mosaic, Population, VisualField
 
@@ -111,36 +112,57 @@ def neuron_on_field(args: argparse.Namespace, ppd: float) -> tuple[Any, Any, Any
             f"{DOG_PEAK / args.sf:.3g} deg, under half a pixel at --ppd {ppd:g}; use "
             f"--sf <= {2 * DOG_PEAK * ppd:.3g} or a higher --ppd"
         )
-    rf = neuron(args.rf, args.sf, args.orientation)
+    try:
+        rf = neuron(args.rf, args.sf, args.orientation)
+        # the kernel side in pixels, as a float first: a tiny --sf must not overflow an int
+        side_px = 2.0 * N_SIGMA * rf.support_sigma * ppd + 1.0
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(
+            f"argument --sf: no {args.rf} RF preferring {args.sf:g} cycles/deg can be built: {exc}"
+        ) from None
+    if not side_px <= MAX_FIELD_PIXELS:  # inf and nan too
+        raise ValueError(
+            f"argument --sf: the RF kernel of a {args.rf} preferring {args.sf:g} cycles/deg "
+            f"needs {side_px:.3g} px a side at --ppd {ppd:g} (3 sigma each side), more than "
+            f"{MAX_FIELD_PIXELS}; use a higher --sf or a lower --ppd"
+        )
     side = 2 * rf.kernel_radius(ppd, N_SIGMA) + 1  # kernel side, pixels
     if args.field is None:
         n_px = side + 2 * max(1, math.ceil(0.05 * side))
-        where = f"the RF kernel needs {side} px at --ppd {ppd:g}"
         if n_px > MAX_FIELD_PIXELS:
             raise ValueError(
-                f"argument --sf: {where}, more than {MAX_FIELD_PIXELS} px a side; use a "
-                "higher --sf or a lower --ppd"
+                f"argument --sf: the RF kernel needs {side} px at --ppd {ppd:g}, and the field "
+                f"around it {n_px} px, more than {MAX_FIELD_PIXELS} px a side; use a higher "
+                "--sf or a lower --ppd"
             )
         width = n_px / ppd
     else:
         width = args.field
-        n_px = int(round(width * ppd))
-        if n_px > MAX_FIELD_PIXELS:
+        pixels = width * ppd  # a float: may be inf for extreme values
+        if not pixels < MAX_FIELD_PIXELS + 0.5:
             raise ValueError(
-                f"argument --field: {width:g} deg at --ppd {ppd:g} is {n_px} px a side, more "
-                f"than {MAX_FIELD_PIXELS}; use a smaller --field or a lower --ppd"
+                f"argument --field: {width:g} deg at --ppd {ppd:g} is {pixels:.3g} px a side, "
+                f"more than {MAX_FIELD_PIXELS} (at most {MAX_FIELD_PIXELS / ppd:.4g} deg); use "
+                "a smaller --field or a lower --ppd"
             )
+        n_px = int(round(pixels))
         if n_px < side:
             raise ValueError(
                 f"argument --field: {width:g} deg is {n_px} px at --ppd {ppd:g}, smaller than "
                 f"the RF kernel ({side} px, 3 sigma each side); use --field >= "
                 f"{side / ppd:.3g} or omit it"
             )
-    field = VisualField(width, width, pixels_per_degree=ppd)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # e.g. a badly sampled kernel: refuse, do not warn
-        population = Population(rf, Mosaic(field, [[0.0, 0.0]]))
-        population.groups  # noqa: B018 - build the kernels now, so their checks run here
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. a badly sampled kernel: refuse, do not warn
+            field = VisualField(width, width, pixels_per_degree=ppd)
+            population = Population(rf, Mosaic(field, [[0.0, 0.0]]))
+            population.groups  # noqa: B018 - build the kernels now, so their checks run here
+    except (Warning, ValueError, OverflowError) as exc:
+        raise ValueError(
+            f"arguments --rf {args.rf} --sf {args.sf:g} --ppd {ppd:g} --field {width:g}: "
+            f"this neuron cannot be simulated on this field: {exc}"
+        ) from None
     return rf, field, population
 
 

@@ -4,12 +4,18 @@ The argument types are thin adapters over the parsing helpers of
 :mod:`cortex._validation` (:func:`~cortex._validation.parse_number`,
 :func:`~cortex._validation.parse_name_list`), where the messages are phrased:
 their :class:`ValueError` becomes an argparse error, so a bad value exits with
-2 and ``cortex COMMAND: error: argument --NAME: must be ..., got 'VALUE'``.
+2 and one line on stderr,
+``cortex COMMAND: error: argument --NAME: must be ..., got 'VALUE'`` (no usage
+dump: :class:`Parser`).  Every numeric option has a documented range
+(:data:`PPD_RANGE`, :data:`ORIENTATION_RANGE`, :data:`C50_RANGE`,
+:data:`MAX_ALPHA`, :data:`MAX_STIMULI`, :data:`MAX_EPOCHS`), so extreme
+finite values are refused here, before any computation.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -17,12 +23,86 @@ from typing import Any
 
 from .._validation import parse_name_list, parse_number
 from . import demo, sta, train, tuning
-from .neurons import RF_CHOICES
+from .neurons import MAX_FIELD_PIXELS, RF_CHOICES
+from .sta import MAX_WHITENED_PIXELS
 
-__all__ = ["build_parser", "count", "finite", "number", "parameter_list", "positive", "seed"]
+__all__ = [
+    "C50_RANGE",
+    "EPILOG",
+    "MAX_ALPHA",
+    "MAX_EPOCHS",
+    "MAX_STIMULI",
+    "ORIENTATION_RANGE",
+    "PPD_RANGE",
+    "Parser",
+    "build_parser",
+    "count",
+    "directory",
+    "finite",
+    "number",
+    "parameter_list",
+    "positive",
+    "seed",
+]
 
 #: The name the adapters give the parsing helpers; argparse names the argument itself.
 _NAME = "value"
+
+#: ``--ppd`` of ``tuning`` and ``sta``: pixels per degree.
+PPD_RANGE = (1.0, 1000.0)
+#: ``--orientation``, deg (orientations repeat every 180 deg).
+ORIENTATION_RANGE = (-360.0, 360.0)
+#: ``--c50`` of ``tuning``: the contrasts measured span 0.01 to 1.
+C50_RANGE = (0.01, 1.0)
+#: Largest ``--alpha`` of ``sta`` (beyond it, the ridge estimate is the STA, scaled).
+MAX_ALPHA = 1e6
+#: Largest ``--n-stimuli`` of ``sta`` (memory does not grow with it; time does).
+MAX_STIMULI = 1_000_000
+#: Largest ``--epochs`` of ``train``.
+MAX_EPOCHS = 1000
+
+#: The end of ``cortex --help`` (and of each command's help): exit status, output, debugging.
+EPILOG = """\
+exit status:
+  0    success
+  1    the run failed: training diverged, out of memory (over the memory budget),
+       a file could not be written, or the library refused a value
+  2    invalid arguments, an unusable --out, or a missing optional dependency
+  130  interrupted (Ctrl-C)
+  Errors are reported in one line on stderr.  Set CORTEX_DEBUG=1 in the
+  environment to get the Python traceback instead (for bug reports).
+
+output:
+  Files are written atomically into --out.  While a command runs, and after it
+  fails or is interrupted, --out holds a file INCOMPLETE saying what is missing;
+  it is removed when the run completes.  summary.json is written last.
+
+memory:
+  CORTEX_MEMORY_BUDGET (bytes, or e.g. 2G) caps what one operation may allocate
+  (default: half the available memory); the largest documented settings of
+  every command run within 2 GB.
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` that reports errors in one line.
+
+    ``error`` prints ``PROG: error: MESSAGE`` on stderr (without the usage
+    dump) and exits with 2; negative numbers such as ``-1e308`` are read as
+    values (and refused by the argument's type, naming it), not as options.
+    Sub-commands' parsers are of this class too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse reads "-1e308" as an unknown option ("expected one argument"); no option
+        # of cortex starts with a digit, so any "-<digit>" or "-.<digit>" is a value.
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def error(self, message: str) -> Any:
+        """Print ``PROG: error: MESSAGE`` (one line) on stderr and exit with 2."""
+        message = " ".join(str(message).split())  # one line, whatever the message
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _argument_type(parse: Callable[..., Any], type_name: str, **options: Any) -> Callable:
@@ -95,6 +175,24 @@ parameter_list = _argument_type(
 )
 
 
+def directory(text: str) -> Path:
+    """The argparse ``type`` of ``--out``: a path, not empty (``""`` would mean ``.``).
+
+    Parameters
+    ----------
+    text : str
+        The command-line value.
+
+    Returns
+    -------
+    pathlib.Path
+        The path (the directory is created later, after every other check).
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a directory, got {text!r}")
+    return Path(text)
+
+
 def _file_list(files: dict[str, str]) -> str:
     return "\n".join(f"  {name:<29} {what}" for name, what in files.items())
 
@@ -107,9 +205,10 @@ def _add_output_options(sub: argparse.ArgumentParser, small: str, seed_help: str
     sub.add_argument(
         "--out",
         required=True,
-        type=Path,
+        type=directory,
         metavar="DIR",
-        help="directory to write the files into (created if missing)",
+        help="directory to write the files into (created if missing); it holds a file "
+        "INCOMPLETE until the run completes",
     )
     sub.add_argument("--small", action="store_true", help=small)
     sub.add_argument("--seed", type=seed, default=0, metavar="INT", help=seed_help)
@@ -122,22 +221,25 @@ def _add_neuron_options(sub: argparse.ArgumentParser, rf_help: str) -> None:
         type=positive,
         default=2.0,
         metavar="CPD",
-        help="preferred spatial frequency, cycles/deg, below --ppd/2 (default: 2.0)",
+        help="preferred spatial frequency, cycles/deg, below --ppd/2 and high enough for "
+        f"the RF kernel (3 sigma each side) to fit in {MAX_FIELD_PIXELS} px (default: 2.0)",
     )
     sub.add_argument(
         "--orientation",
-        type=finite,
+        type=number(minimum=ORIENTATION_RANGE[0], maximum=ORIENTATION_RANGE[1]),
         default=30.0,
         metavar="DEG",
-        help="preferred orientation, deg (0 = vertical bars; ignored by dog) (default: 30.0)",
+        help="preferred orientation, deg, in [-360, 360] (0 = vertical bars; ignored by dog) "
+        "(default: 30.0)",
     )
     sub.add_argument(
         "--field",
         type=positive,
         default=None,
         metavar="DEG",
-        help="side of the square visual field, deg (default: just large enough to hold "
-        "the RF kernel, 3 sigma each side, with an odd number of pixels)",
+        help=f"side of the square visual field, deg, at most {MAX_FIELD_PIXELS} px a side "
+        f"(e.g. --field 32 at --ppd 16) and at least the RF kernel (default: just large "
+        "enough to hold the RF kernel, 3 sigma each side, with an odd number of pixels)",
     )
 
 
@@ -152,13 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from .. import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cortex",
-        description=(
+        description=textwrap.fill(
             "Simulate visual neurons whose receptive fields tile the visual field. "
             "Run `cortex demo --out DIR` to write example figures (PNG) into DIR; "
-            "`cortex COMMAND --help` describes each command."
+            "`cortex COMMAND --help` describes each command.",
+            width=78,
         ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cortex {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -183,13 +288,15 @@ def _add_demo(sub: Any) -> None:
         + "\n\n"
         + files,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     cmd.add_argument(
         "--out",
         required=True,
-        type=Path,
+        type=directory,
         metavar="DIR",
-        help="directory to write the PNG files into (created if missing)",
+        help="directory to write the PNG files into (created if missing); it holds a file "
+        "INCOMPLETE until the run completes",
     )
     cmd.add_argument(
         "--small",
@@ -198,9 +305,10 @@ def _add_demo(sub: Any) -> None:
     )
     cmd.add_argument(
         "--seed",
-        type=int,
+        type=seed,
         default=0,
-        help="seed of the jittered V1 mosaic (default: 0)",
+        metavar="INT",
+        help="seed of the jittered V1 mosaic, >= 0 (default: 0)",
     )
     cmd.set_defaults(subparser=cmd)
 
@@ -219,6 +327,7 @@ def _add_tuning(sub: Any) -> None:
             tuning.FILES,
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     _add_neuron_options(
         cmd,
@@ -227,10 +336,10 @@ def _add_tuning(sub: Any) -> None:
     )
     cmd.add_argument(
         "--ppd",
-        type=positive,
+        type=number(minimum=PPD_RANGE[0], maximum=PPD_RANGE[1]),
         default=16.0,
         metavar="PX",
-        help="pixels per degree (default: 16)",
+        help=f"pixels per degree, in [{PPD_RANGE[0]:g}, {PPD_RANGE[1]:g}] (default: 16)",
     )
     cmd.add_argument(
         "--parameters",
@@ -242,10 +351,11 @@ def _add_tuning(sub: Any) -> None:
     )
     cmd.add_argument(
         "--c50",
-        type=number(minimum=0, strict=True, maximum=1),
+        type=number(minimum=C50_RANGE[0], maximum=C50_RANGE[1]),
         default=0.2,
         metavar="C",
-        help="semi-saturation contrast of the Naka-Rushton output, in (0, 1] (default: 0.2)",
+        help="semi-saturation contrast of the Naka-Rushton output, in "
+        f"[{C50_RANGE[0]:g}, {C50_RANGE[1]:g}], the range of contrasts measured (default: 0.2)",
     )
     _add_output_options(
         cmd,
@@ -268,6 +378,7 @@ def _add_sta(sub: Any) -> None:
             sta.FILES,
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     _add_neuron_options(
         cmd,
@@ -276,24 +387,27 @@ def _add_sta(sub: Any) -> None:
     )
     cmd.add_argument(
         "--ppd",
-        type=positive,
+        type=number(minimum=PPD_RANGE[0], maximum=PPD_RANGE[1]),
         default=None,
         metavar="PX",
-        help="pixels per degree (default: 16, 12 with --small)",
+        help=f"pixels per degree, in [{PPD_RANGE[0]:g}, {PPD_RANGE[1]:g}] "
+        "(default: 16, 12 with --small)",
     )
     cmd.add_argument(
         "--n-stimuli",
-        type=number(integer=True, minimum=2),
+        type=number(integer=True, minimum=2, maximum=MAX_STIMULI),
         default=None,
         metavar="N",
-        help="number of noise images, >= 2 (default: 8000, 2000 with --small)",
+        help=f"number of noise images, in [2, {MAX_STIMULI}]; shown in chunks, so memory "
+        "does not grow with it (default: 8000, 2000 with --small)",
     )
     cmd.add_argument(
         "--method",
         choices=("sta", "whitened"),
         default="sta",
         help="spike-triggered average, or the whitened (ridge regression) estimate, "
-        "limited to fields of 4096 pixels (default: sta)",
+        f"limited to fields of {MAX_WHITENED_PIXELS} pixels, e.g. --field 4 at --ppd 16 "
+        "(default: sta)",
     )
     cmd.add_argument(
         "--noise",
@@ -303,11 +417,11 @@ def _add_sta(sub: Any) -> None:
     )
     cmd.add_argument(
         "--alpha",
-        type=number(minimum=0),
+        type=number(minimum=0, maximum=MAX_ALPHA),
         default=1.0,
         metavar="A",
-        help="ridge strength of --method whitened, >= 0, relative to the mean stimulus "
-        "variance (default: 1.0)",
+        help=f"ridge strength of --method whitened, in [0, {MAX_ALPHA:g}], relative to the "
+        "mean stimulus variance (default: 1.0)",
     )
     _add_output_options(
         cmd,
@@ -332,27 +446,30 @@ def _add_train(sub: Any) -> None:
             train.FILES,
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     cmd.add_argument(
         "--epochs",
-        type=count,
+        type=number(integer=True, minimum=1, maximum=MAX_EPOCHS),
         default=None,
         metavar="N",
-        help="passes over the training digits, >= 1 (default: 10, 2 with --small)",
+        help=f"passes over the training digits, in [1, {MAX_EPOCHS}] (default: 10, 2 with --small)",
     )
     cmd.add_argument(
         "--batch-size",
         type=count,
         default=32,
         metavar="N",
-        help="digits per update, >= 1 (default: 32)",
+        help="digits per update, from 1 to the number of training digits (80%% of 1,797; "
+        f"{train.N_TRAIN_SMALL} with --small) (default: 32)",
     )
     cmd.add_argument(
         "--lr",
         type=positive,
         default=0.01,
         metavar="RATE",
-        help="Adam learning rate, > 0 (default: 0.01)",
+        help="Adam learning rate, > 0; if training diverges (the loss explodes or becomes "
+        "NaN), the command fails with exit status 1 (default: 0.01)",
     )
     _add_output_options(
         cmd,

@@ -18,7 +18,10 @@ from typing import Any
 from .neurons import describe_neuron, neuron_on_field
 from .output import Writer, arguments, collect_warnings, fmt, pyplot
 
-__all__ = ["FILES", "run", "setup"]
+__all__ = ["FILES", "MAX_WHITENED_PIXELS", "files", "run", "setup"]
+
+#: Largest field (pixels) of ``--method whitened``, which solves a (pixels x pixels) system.
+MAX_WHITENED_PIXELS = 4096
 
 #: Files written by ``sta``.
 FILES = {
@@ -48,7 +51,7 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     ValueError
         If ``--rf complex`` (no linear RF), the neuron is not well sampled
         (:func:`cortex.cli.neurons.neuron_on_field`), or ``--method whitened``
-        on a field of more than 4096 pixels.
+        on a field of more than :data:`MAX_WHITENED_PIXELS` pixels.
     """
     if args.rf == "complex":
         raise ValueError(
@@ -60,13 +63,29 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     rf, field, population = neuron_on_field(args, ppd)
     args.field, args.ppd, args.n_stimuli = field.width, ppd, n_stimuli  # for summary.json
     pixels = field.shape[0] * field.shape[1]
-    if args.method == "whitened" and pixels > 4096:
+    if args.method == "whitened" and pixels > MAX_WHITENED_PIXELS:
         raise ValueError(
             f"argument --method: 'whitened' solves a (pixels x pixels) system; the field is "
-            f"{field.shape[0]}x{field.shape[1]} = {pixels} pixels, more than 4096: use a "
-            "smaller --field, a lower --ppd or --method sta"
+            f"{field.shape[0]}x{field.shape[1]} = {pixels} pixels, more than "
+            f"{MAX_WHITENED_PIXELS}: use a smaller --field, a lower --ppd or --method sta"
         )
     return {"rf": rf, "field": field, "population": population, "n_stimuli": n_stimuli}
+
+
+def files(args: argparse.Namespace) -> list[str]:
+    """The names of the files a complete run writes (:data:`FILES`), in order.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``sta`` (unused: the files are always the same).
+
+    Returns
+    -------
+    list of str
+        The file names; summary.json is last.
+    """
+    return list(FILES)
 
 
 def _sample_counts(n: int, small: bool) -> list[int]:

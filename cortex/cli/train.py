@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Any
 
-from . import MissingData
+from . import CommandFailed, MissingData
 from .output import Writer, arguments, collect_warnings, pyplot
 
-__all__ = ["DIGIT_PPD", "FILES", "digits_model", "run", "setup"]
+__all__ = ["DIGIT_PPD", "FILES", "N_TRAIN_SMALL", "digits_model", "files", "run", "setup"]
 
 #: Files written by ``train``.
 FILES = {
@@ -28,25 +29,30 @@ FILES = {
 
 #: Pixels per degree of the digits (an 8-pixel digit spans 1 degree).
 DIGIT_PPD = 8.0
+#: Training digits with ``--small``.
+N_TRAIN_SMALL = 400
 
 
 def setup(args: argparse.Namespace) -> dict[str, Any]:
-    """Load the digits.
+    """Load the digits, split them and check ``--batch-size`` against the training set.
 
     Parameters
     ----------
     args : argparse.Namespace
-        The parsed arguments of ``train`` (unused: the data do not depend on them).
+        The parsed arguments of ``train``: ``seed`` (the split), ``small``
+        (train on :data:`N_TRAIN_SMALL` digits) and ``batch_size``.
 
     Returns
     -------
     dict
-        ``images`` and ``labels``.
+        ``x_train``, ``y_train``, ``x_test`` and ``y_test``.
 
     Raises
     ------
     cortex.cli.MissingData
         If scikit-learn (the extra ``cortex[data]``) is not installed.
+    ValueError
+        If ``--batch-size`` exceeds the number of training digits.
     """
     from .. import datasets
 
@@ -54,7 +60,33 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
         images, labels = datasets.load_digits()
     except ImportError as exc:
         raise MissingData(str(exc)) from None
-    return {"images": images, "labels": labels}
+    x_train, y_train, x_test, y_test = datasets.train_test_split(
+        images, labels, test_fraction=0.2, seed=args.seed
+    )
+    if args.small:
+        x_train, y_train = x_train[:N_TRAIN_SMALL], y_train[:N_TRAIN_SMALL]
+    if args.batch_size > len(y_train):
+        raise ValueError(
+            f"argument --batch-size: must be at most the number of training digits, "
+            f"{len(y_train)}{' with --small' if args.small else ''}, got {args.batch_size}"
+        )
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def files(args: argparse.Namespace) -> list[str]:
+    """The names of the files a complete run writes (:data:`FILES`), in order.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``train`` (unused: the files are always the same).
+
+    Returns
+    -------
+    list of str
+        The file names; summary.json is last.
+    """
+    return list(FILES)
 
 
 def digits_model(seed: int) -> tuple[Any, Any]:
@@ -124,14 +156,16 @@ def run(
 
     Raises
     ------
-    FloatingPointError
-        If training diverges (:func:`cortex.nn.fit`).
+    cortex.cli.CommandFailed
+        If training diverges: :func:`cortex.nn.fit` raises
+        :class:`FloatingPointError` (a non-finite loss, gradient or weight) or
+        warns :class:`cortex.nn.DivergenceWarning` (the loss explodes), which
+        is treated as an error and stops the training at once.
     """
     import numpy as np
 
     from ..analysis import gabor_likeness
-    from ..datasets import train_test_split
-    from ..nn import Adam, Conv2D, evaluate, fit, save_model
+    from ..nn import Adam, Conv2D, DivergenceWarning, evaluate, fit, save_model
     from ..plotting import plot_filter_grid
 
     plt = pyplot()
@@ -139,25 +173,34 @@ def run(
 
     epochs = args.epochs if args.epochs is not None else (2 if args.small else 10)
     args.epochs = epochs  # for summary.json
-    x_train, y_train, x_test, y_test = train_test_split(
-        prepared["images"], prepared["labels"], test_fraction=0.2, seed=args.seed
-    )
-    if args.small:
-        x_train, y_train = x_train[:400], y_train[:400]
+    x_train, y_train = prepared["x_train"], prepared["y_train"]
+    x_test, y_test = prepared["x_test"], prepared["y_test"]
     model, front_end = digits_model(args.seed)
     with collect_warnings() as notes:
-        history = fit(
-            model,
-            x_train,
-            y_train,
-            epochs=epochs,
-            batch_size=args.batch_size,
-            optimizer=Adam(args.lr),
-            validation_data=(x_test, y_test),
-            seed=args.seed,
-            progress=sys.stderr.isatty(),
-        )
-        test_loss, test_accuracy = evaluate(model, x_test, y_test)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DivergenceWarning)  # diverging is a failure
+                history = fit(
+                    model,
+                    x_train,
+                    y_train,
+                    epochs=epochs,
+                    batch_size=args.batch_size,
+                    optimizer=Adam(args.lr),
+                    validation_data=(x_test, y_test),
+                    seed=args.seed,
+                    progress=sys.stderr.isatty(),
+                )
+                test_loss, test_accuracy = evaluate(model, x_test, y_test)
+        except (FloatingPointError, DivergenceWarning) as exc:
+            raise CommandFailed(
+                f"training diverged with --lr {args.lr:g}: {exc}; try a smaller --lr"
+            ) from None
+        if not np.isfinite(test_loss):
+            raise CommandFailed(
+                f"training diverged with --lr {args.lr:g}: the held-out loss is {test_loss}; "
+                "try a smaller --lr"
+            )
         model_path = save_model(model, writer.out / "model.npz")
         writer.written.append(model_path)
         trained = front_end.params["weight"]

@@ -17,7 +17,7 @@ from typing import Any
 from .neurons import describe_neuron, neuron_on_field
 from .output import Writer, arguments, collect_warnings, fmt, pyplot
 
-__all__ = ["FILES", "PARAMETERS", "run", "setup"]
+__all__ = ["FILES", "PARAMETERS", "files", "run", "setup"]
 
 #: Files written by ``tuning`` (one figure per measured parameter).
 FILES = {
@@ -54,6 +54,22 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     rf, field, population = neuron_on_field(args, args.ppd)
     args.field = field.width  # the effective settings go to summary.json
     return {"rf": rf, "field": field, "population": population}
+
+
+def files(args: argparse.Namespace) -> list[str]:
+    """The names of the files a complete run writes: one figure per parameter, then summary.json.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``tuning`` (``parameters``).
+
+    Returns
+    -------
+    list of str
+        The file names, in the order they are written.
+    """
+    return [f"tuning_{parameter}.png" for parameter in args.parameters] + ["summary.json"]
 
 
 def _values(parameter: str, small: bool, sf: float, ppd: float) -> Any:
