@@ -45,6 +45,7 @@ from ._validation import (
     MemoryBudgetError,
     _describe,
     as_float_array,
+    budget_chunk,
     check_choice,
     check_finite,
     check_integer,
@@ -1148,22 +1149,10 @@ def linear_responses(population: Population, images: object, *, method: str = "a
     check_choice(method, "method", METHODS)
     n_images = array.shape[0]
     dtype = np.result_type(array.dtype, np.complex64 if population.is_energy else np.float32)
-    _check_response_memory(population, n_images, array.dtype, np.dtype(dtype))
+    step = _images_per_chunk(population, n_images, array.dtype, np.dtype(dtype))
     out = np.zeros((n_images, population.n_types, population.n_sites), dtype=dtype)
-    x = array[:, np.newaxis]  # (N, 1, H, W): one input channel
-    for group in population.groups:
-        # one RF size: its sites are all sites in order, and a slice avoids a scatter
-        sites = slice(None) if len(population.groups) == 1 else group.sites
-        for shape, bank, slots in _banks(group.kernels):
-            weight = np.stack(bank)[:, np.newaxis].astype(array.dtype, copy=False)
-            # a kernel centred on pixel (r, c) has its corner at (r, c) of the input padded
-            # by half a kernel
-            padding = (shape[0] // 2, shape[1] // 2)
-            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
-                sampled = _correlate(x, weight, group.rows, group.cols, padding, method)
-                for t, (re, im) in slots.items():
-                    value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
-                    out[:, t, sites] = value
+    for start in range(0, n_images, step):  # chunks of images keep the working set in budget
+        _linear_chunk(population, array[start : start + step], out[start : start + step], method)
     out = out.reshape(n_images, population.n_neurons)
     if not np.all(np.isfinite(out)):
         raise ValueError(
@@ -1173,24 +1162,44 @@ def linear_responses(population: Population, images: object, *, method: str = "a
     return out[0] if single else out
 
 
-def _check_response_memory(
-    population: Population, n_images: int, image_dtype: np.dtype, dtype: np.dtype
-) -> None:
-    """Refuse a batch whose responses and padded images exceed the budget (before allocating).
+def _linear_chunk(population: Population, images: np.ndarray, out: np.ndarray, method: str) -> None:
+    """The linear stage of ``images`` ``(n, H, W)`` into ``out`` ``(n, n_types, n_sites)``."""
+    x = images[:, np.newaxis]  # (n, 1, H, W): one input channel
+    for group in population.groups:
+        # one RF size: its sites are all sites in order, and a slice avoids a scatter
+        sites = slice(None) if len(population.groups) == 1 else group.sites
+        for shape, bank, slots in _banks(group.kernels):
+            weight = np.stack(bank)[:, np.newaxis].astype(images.dtype, copy=False)
+            # a kernel centred on pixel (r, c) has its corner at (r, c) of the input padded
+            # by half a kernel
+            padding = (shape[0] // 2, shape[1] // 2)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused later
+                sampled = _correlate(x, weight, group.rows, group.cols, padding, method)
+                for t, (re, im) in slots.items():
+                    value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
+                    out[:, t, sites] = value
 
-    The estimate: four arrays of the responses (the result, one correlation's
-    sampled values and their energy / real parts) and two padded copies of the
-    images; the correlation's own chunks are bounded separately
-    (:data:`cortex.correlation.CHUNK_BYTES`).
+
+def _images_per_chunk(
+    population: Population, n_images: int, image_dtype: np.dtype, dtype: np.dtype
+) -> int:
+    """How many images to respond to at once; refuses (before allocating) if one cannot fit.
+
+    The responses of all images are held at once; per image of a chunk, three
+    more arrays of its responses (one correlation's sampled values and their
+    energy / real parts) and two padded copies of the image.  The correlation's
+    own chunks are bounded separately (:data:`cortex.correlation.CHUNK_BYTES`).
     """
     rows, cols = population.field.shape
     side = max(max(k.shape) for group in population.groups for k in group.kernels)
     padded = float(rows + side) * (cols + side) * image_dtype.itemsize
-    per_image = 4.0 * population.n_neurons * dtype.itemsize + 2.0 * padded
+    result = float(n_images) * population.n_neurons * dtype.itemsize
+    per_image = 3.0 * population.n_neurons * dtype.itemsize + 2.0 * padded
     check_memory(
-        per_image * n_images,
+        result + per_image,
         f"the responses of {population.n_neurons} neurons to {n_images} image(s)",
     )
+    return budget_chunk(n_images, per_image, result)
 
 
 def responses(

@@ -702,8 +702,17 @@ def test_many_kernels_are_refused_at_construction(small_budget):
 
 def test_large_batches_of_images_are_refused_before_allocating():
     pop = Population(ComplexCell(2.0), Mosaic.from_lattice(VisualField(4.0, 4.0, 16.0), 0.125))
-    images = np.zeros((40, 64, 64))
+    images = np.zeros((400, 64, 64))  # the responses alone (7 MB) exceed the budget
     with budget("1M"):
-        refused_cheaply(lambda: linear_responses(pop, images), match="40 image")
+        refused_cheaply(lambda: linear_responses(pop, images), match="400 image")
         refused_cheaply(lambda: responses(pop, images))
     assert responses(pop, images[:2]).shape == (2, pop.n_neurons)
+
+
+def test_batches_whose_working_set_exceeds_the_budget_stream_in_chunks(rng):
+    pop = Population(Gabor(2.0, sigma_x=0.3), Mosaic.from_lattice(VisualField(4.0, 4.0, 16.0), 0.5))
+    images = rng.standard_normal((60, 64, 64))
+    whole = linear_responses(pop, images)
+    with budget("300K"):  # the responses fit, 60 padded copies of the images do not
+        chunked = linear_responses(pop, images)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-14)
