@@ -19,6 +19,7 @@ DOCUMENTED_MODULES = [
     "cortex.nn",
     "cortex.datasets",
     "cortex.plotting",
+    "cortex.scale",
 ]
 if importlib.util.find_spec("cortex.analysis") is not None:
     DOCUMENTED_MODULES.append("cortex.analysis")
