@@ -1,4 +1,4 @@
-"""Shared test configuration: Agg backend, closed figures, seeded randomness."""
+"""Shared test configuration: Agg backend, closed figures, seeded randomness, a small budget."""
 
 import os
 
@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+
+import cortex  # noqa: E402
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -32,3 +34,10 @@ def _close_figures():
 def rng():
     """A seeded generator: every test that draws random numbers is reproducible."""
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def small_budget():
+    cortex.set_memory_budget("64M")
+    yield
+    cortex.set_memory_budget(None)

@@ -1,13 +1,12 @@
 import math
-import tracemalloc
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
+from strategies import NON_FINITE, budget, log_uniform, outside, refused_cheaply
 
 import cortex
 from cortex import DifferenceOfGaussians, Gabor, Gaussian, Mosaic, VisualField
@@ -226,52 +225,8 @@ def test_mosaic_metadata_is_validated(field):
 
 # -- bad input, numeric ranges and the memory budget (issue 11) ------------------------
 NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, [1.0], {}])
-NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 EXTREMES = st.sampled_from([5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308])
 FIELD = VisualField(4.0, 3.0, pixels_per_degree=10)
-
-
-def log_uniform(low, high):
-    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
-    return st.one_of(
-        st.sampled_from([low, high]),
-        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
-    )
-
-
-def outside(low, high, *, low_open=False):
-    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
-    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
-    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
-    return st.one_of(NON_FINITE, below, above)
-
-
-@contextmanager
-def budget(size):
-    cortex.set_memory_budget(size)
-    try:
-        yield
-    finally:
-        cortex.set_memory_budget(None)
-
-
-@pytest.fixture
-def small_budget():
-    cortex.set_memory_budget("64M")
-    yield
-    cortex.set_memory_budget(None)
-
-
-def refused_cheaply(call, match=None, limit=4 * 2**20):
-    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(cortex.MemoryBudgetError, match=match):
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"peak {peak} bytes during the refusal"
 
 
 LATTICE_ARGUMENTS = {

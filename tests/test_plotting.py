@@ -2,7 +2,6 @@
 
 import math
 import re
-import tracemalloc
 
 import matplotlib
 
@@ -15,8 +14,8 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.collections import EllipseCollection, PathCollection  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
+from strategies import refused_cheaply  # noqa: E402
 
-import cortex  # noqa: E402
 from cortex import (  # noqa: E402
     ComplexCell,
     DifferenceOfGaussians,
@@ -501,25 +500,6 @@ DOG = DifferenceOfGaussians(0.2, 0.4)
 POPULATION = Population([DOG, DifferenceOfGaussians(0.2, 0.4, polarity="off")], MOSAIC)
 WEIGHTS = np.random.default_rng(0).standard_normal((3, 1, 5, 5))
 TILED = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
-
-
-def refused_cheaply(call, match=None, limit=4 * 2**20):
-    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(cortex.MemoryBudgetError, match=match):
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"peak {peak} bytes during the refusal"
-
-
-@pytest.fixture
-def small_budget():
-    cortex.set_memory_budget("64M")
-    yield
-    cortex.set_memory_budget(None)
 
 
 #: every plot function, called with valid data and keyword overrides.

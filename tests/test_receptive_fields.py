@@ -1,12 +1,11 @@
 import math
-import tracemalloc
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import NON_FINITE, budget, log_uniform, outside, refused_cheaply
 
 import cortex
 from cortex import (
@@ -317,53 +316,9 @@ def test_unbalanced_dog_kernel_keeps_the_volume_ratio():
 # -- bad input, numeric ranges and the memory budget (issue 11) ------------------------
 #: values that are not real numbers: each must give a TypeError naming the argument.
 NOT_NUMBERS = st.sampled_from([None, "1", b"1", True, False, np.bool_(True), 1 + 2j, [1.0], {}])
-NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 #: finite magnitudes at the edges of float64.
 EXTREMES = st.sampled_from([5e-324, 1e-300, 1e300, 1.7e308, -5e-324, -1e-300, -1e300, -1.7e308])
 ANY_FINITE = st.floats(allow_nan=False, allow_infinity=False)
-
-
-def log_uniform(low, high):
-    """Floats spread over the decades of ``[low, high]`` (both > 0), ends included."""
-    return st.one_of(
-        st.sampled_from([low, high]),
-        st.floats(math.log10(low), math.log10(high)).map(lambda e: min(max(10.0**e, low), high)),
-    )
-
-
-def outside(low, high, *, low_open=False):
-    """Finite floats outside ``[low, high]`` (``low`` itself too when ``low_open``), + NaN/inf."""
-    below = st.floats(max_value=low, exclude_max=not low_open, allow_infinity=False)
-    above = st.floats(min_value=high, exclude_min=True, allow_infinity=False)
-    return st.one_of(NON_FINITE, below, above)
-
-
-@contextmanager
-def budget(size):
-    cortex.set_memory_budget(size)
-    try:
-        yield
-    finally:
-        cortex.set_memory_budget(None)
-
-
-@pytest.fixture
-def small_budget():
-    cortex.set_memory_budget("64M")
-    yield
-    cortex.set_memory_budget(None)
-
-
-def refused_cheaply(call, match=None, limit=4 * 2**20):
-    """``call()`` raises MemoryBudgetError, and tracemalloc's peak meanwhile stays < ``limit``."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(cortex.MemoryBudgetError, match=match):
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"peak {peak} bytes during the refusal"
 
 
 SIGMA_BAD = outside(1e-6, 1e6)
