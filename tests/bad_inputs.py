@@ -7,7 +7,8 @@ limit, so a case that allocates before checking, or hangs, cannot take the
 machine down, and is classified as
 
 ``clear``
-    TypeError / ValueError (or a subclass such as ``MemoryBudgetError``,
+    TypeError / ValueError (or a subclass such as ``MemoryBudgetError``; a
+    FileNotFoundError for a missing file,
     ``FloatingPointError`` for a diverging fit, ``RuntimeError`` for a call
     out of order) whose message names the argument; for ``warn`` cases, a
     RuntimeWarning and NaN where no answer exists.  For CLI cases: exit code 1,
@@ -491,6 +492,55 @@ add("analysis", "linear_receptive_field(ConvNet unit, layer=9)", "layer",
     lambda: A.linear_receptive_field((small_net(), 9, 0), field=field(0.6)))
 
 
+# -- entry points added with the redesign and the engines ---------------------------------
+add("core", "correlate(x=nan)", "x",
+    lambda: cortex.correlate(np.full((1, 1, 5, 5), np.nan), np.ones((1, 1, 3, 3))))
+add("core", "correlate(stride=0)", "stride",
+    lambda: cortex.correlate(np.zeros((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=0))
+add("core", "correlation.correlate_backward(grad of the wrong shape)", "grad",
+    lambda: cortex.correlation.correlate_backward(
+        np.zeros((1, 1, 5, 5)), np.ones((2, 1, 3, 3)), np.zeros((1, 2, 4, 4))))
+add("core", "set_memory_budget(-1)", "n_bytes", lambda: cortex.set_memory_budget(-1))
+add("core", "set_memory_budget('lots')", "n_bytes", lambda: cortex.set_memory_budget("lots"))
+if hasattr(cortex, "save_population"):
+    add("files", "save_population(None)", "population",
+        lambda: cortex.save_population(None, Path(tempfile.mkdtemp()) / "p.json"))
+    add("files", "load_population(random bytes)", "p.json",
+        lambda: cortex.load_population(_write_named(os.urandom(256), "p.json")))
+    add("files", "load_population(NaN in a number)", "p.json",
+        lambda: cortex.load_population(_write_named(b'{"format": "cortex.population/1", '
+                                                    b'"n_sigma": NaN}', "p.json")))
+if hasattr(cortex.nn, "unit_gradient"):
+    add("nn", "unit_gradient(layer=9)", "layer",
+        lambda: cortex.nn.unit_gradient(small_net(), 9, 0, input_shape=(1, 6, 6)))
+if hasattr(cortex.nn, "to_torch"):
+    add("nn", "to_torch(None)", "model", lambda: cortex.nn.to_torch(None))
+    add("nn", "from_torch('x')", "module", lambda: cortex.nn.from_torch("x"))
+
+
+def _scale():
+    import cortex.scale
+
+    return cortex.scale
+
+
+try:
+    import cortex.scale  # noqa: F401 - the module exists in this version
+
+    add("core", "scale.write_white_noise(n_images=-1)", "n_images",
+        lambda: _scale().write_white_noise(Path(tempfile.mkdtemp()) / "s.zarr", field(), -1))
+    add("core", "scale.open_images(a missing store)", "missing.zarr",
+        lambda: _scale().open_images(Path(tempfile.mkdtemp()) / "missing.zarr"))
+except ImportError:
+    pass
+
+
+def _write_named(data: bytes, name: str) -> Path:
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_bytes(data)
+    return path
+
+
 # -- CLI ----------------------------------------------------------------------------------
 def cli(*argv: str) -> subprocess.CompletedProcess:
     out = tempfile.mkdtemp()
@@ -549,6 +599,8 @@ def classify(item: Case) -> tuple[str, str]:
             return ("clear" if _named(str(exc), item.argument) or "budget" in str(exc)
                     else "obscure"), f"MemoryBudgetError: {exc}"
         return "memory", f"MemoryError: {exc}"
+    except FileNotFoundError as exc:  # a missing file: the standard error, if it names the path
+        return ("clear" if _named(str(exc), item.argument) else "obscure"), f"FileNotFoundError: {exc}"
     except (TypeError, ValueError, FloatingPointError, RuntimeError) as exc:
         kind = type(exc).__name__
         if isinstance(exc, RuntimeError) and not isinstance(exc, FloatingPointError):
