@@ -1263,7 +1263,13 @@ class Flatten(Layer):
     def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray:
         """Reshape back."""
         shape = self._cached()
-        return _check_grad(grad, (shape[0], math.prod(shape[1:])), None).reshape(shape)
+        grad = _check_grad(grad, (shape[0], math.prod(shape[1:])), None)
+        if grad.ndim == 2 and grad.T.flags.c_contiguous and not grad.flags.c_contiguous:
+            # a (features, N) array seen as (N, features) (what Dense.backward returns):
+            # reshaped without a copy into (C, H, W, N) memory, the layout the spatial
+            # layers' backward passes read fastest
+            return np.moveaxis(grad.T.reshape(*shape[1:], shape[0]), -1, 0)
+        return grad.reshape(shape)
 
 
 class Dense(Layer):
@@ -1400,7 +1406,11 @@ class Dense(Layer):
             self.grads["weight"] += grad.T @ x
             if self.use_bias:
                 self.grads["bias"] += grad.sum(axis=0)
-        return grad @ self.params["weight"] if input_grad else None
+        if not input_grad:
+            return None
+        # computed as (in, N) and returned as its (N, in) view: Flatten then hands the layers
+        # below a batch-innermost gradient without a copy
+        return (self.params["weight"].T @ grad.T).T
 
 
 class Dropout(Layer):
