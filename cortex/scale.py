@@ -380,6 +380,45 @@ class _AtomicTarget:
             os.rename(self.temporary, final)
 
 
+def _write_array(
+    array: Any,
+    where: _AtomicTarget,
+    attributes: dict[str, Any],
+    compressors: object,
+    batch_chunks: int,
+) -> None:
+    """Create the Zarr array and store ``array`` into it, ``batch_chunks`` chunks at a time.
+
+    Each batch is one :func:`dask.array.store` computation on the active
+    scheduler, writing its chunks into their region of the array (dask chunks
+    along axis 0 are the Zarr chunks, so no two tasks write one Zarr chunk).
+    One computation over all the chunks would hold every chunk's (empty) result
+    and its bookkeeping until the last one is written: on a dask.distributed
+    worker that memory grows with the number of chunks (we measured about
+    80 KiB a chunk), enough to pause a small worker on a large set; batches
+    keep it bounded.  (:func:`dask.array.to_zarr` is such one computation,
+    and given an existing array it rechunks to about 128 MiB first.)
+    """
+    zarr = _require("zarr")
+    _, da = _dask()
+    chunks = tuple(max(c[0], 1) for c in array.chunks)
+    target = zarr.create_array(
+        store=where.target,
+        shape=array.shape,
+        chunks=chunks,
+        dtype=array.dtype,
+        attributes=attributes,
+        compressors=compressors,
+        overwrite=where.mode == "w",
+    )
+    starts = np.cumsum((0, *array.chunks[0]))
+    n_blocks = array.numblocks[0]
+    for first in range(0, n_blocks, batch_chunks):
+        last = min(first + batch_chunks, n_blocks)
+        region = (slice(int(starts[first]), int(starts[last])),) + (slice(None),) * (array.ndim - 1)
+        da.store(array.blocks[first:last], target, regions=[region], lock=False)
+
+
 def _field_attrs(field: VisualField) -> dict[str, float]:
     return {
         "width": float(field.width),
@@ -441,10 +480,12 @@ def _write_set(
     attrs: dict[str, Any],
     overwrite: bool,
     compressors: object,
+    batch_chunks: int,
 ) -> tuple[Any, VisualField]:
     """Generate a set chunk by chunk into ``store`` (through an atomic rename when local)."""
     _, da = _dask()
     _require("zarr")
+    batch_chunks = check_integer(batch_chunks, "batch_chunks", minimum=1)
     height, width = field.shape
     if chunk_images is None:
         chunk_images = max(1, _CHUNK_BYTES // (height * width * dtype.itemsize))
@@ -465,13 +506,7 @@ def _write_set(
         _ATTRS: {"kind": "images", "field": _field_attrs(field), "n_images": n_images, **attrs}
     }
     with _AtomicTarget(store, overwrite) as where:
-        da.to_zarr(
-            images,
-            where.target,
-            mode=where.mode,
-            attributes=metadata,
-            compressors=compressors,
-        )
+        _write_array(images, where, metadata, compressors, batch_chunks)
     return open_images(store)
 
 
@@ -510,6 +545,7 @@ def write_white_noise(
     dtype: object = np.float64,
     overwrite: bool = False,
     compressors: object = None,
+    batch_chunks: int = 256,
 ) -> tuple[Any, VisualField]:
     """Write a seeded white-noise image set to a Zarr store, chunk by chunk.
 
@@ -550,6 +586,11 @@ def write_white_noise(
     compressors : optional
         Passed to :func:`zarr.create_array`; default None (noise does not
         compress), ``"auto"`` for zarr's default.
+    batch_chunks : int, optional
+        Chunks generated and written per dask computation (>= 1).  Batches
+        bound the bookkeeping a scheduler and its workers keep until a
+        computation ends; raise it on a cluster with many workers, so that
+        each batch keeps them all busy.
 
     Returns
     -------
@@ -597,7 +638,16 @@ def write_white_noise(
         "distribution": distribution,
     }
     return _write_set(
-        store, field, n_images, chunk_images, dtype, make_block, attrs, overwrite, compressors
+        store,
+        field,
+        n_images,
+        chunk_images,
+        dtype,
+        make_block,
+        attrs,
+        overwrite,
+        compressors,
+        batch_chunks,
     )
 
 
@@ -660,6 +710,7 @@ def write_natural_patches(
     dtype: object = np.float64,
     overwrite: bool = False,
     compressors: object = "auto",
+    batch_chunks: int = 256,
 ) -> tuple[Any, VisualField]:
     """Write a seeded set of natural-image patches (in contrast) to a Zarr store, chunk by chunk.
 
@@ -675,7 +726,7 @@ def write_natural_patches(
 
     Parameters
     ----------
-    store, field, n_images, chunk_images, seed, dtype, overwrite
+    store, field, n_images, chunk_images, seed, dtype, overwrite, batch_chunks
         As :func:`write_white_noise`.
     names : sequence of str, optional
         Source images, each one of :data:`cortex.stimuli.NATURAL_IMAGES`;
@@ -720,7 +771,16 @@ def write_natural_patches(
         "values": "Weber contrast per image",
     }
     return _write_set(
-        store, field, n_images, chunk_images, dtype, make_block, attrs, overwrite, compressors
+        store,
+        field,
+        n_images,
+        chunk_images,
+        dtype,
+        make_block,
+        attrs,
+        overwrite,
+        compressors,
+        batch_chunks,
     )
 
 
@@ -794,12 +854,15 @@ def write_responses(
     attrs: dict | None = None,
     overwrite: bool = False,
     compressors: object = "auto",
+    batch_chunks: int = 256,
 ) -> Any:
-    """Write responses ``(N, n_neurons)`` to a Zarr store with :func:`dask.array.to_zarr`.
+    """Write responses ``(N, n_neurons)`` to a Zarr store, chunk by chunk.
 
     The responses are computed chunk by chunk on the active scheduler and
-    each chunk is written as it is done (a lazy result of :func:`responses`
-    never needs to fit in memory).
+    each chunk is written as it is done, with :func:`dask.array.store` (the
+    writer of :func:`dask.array.to_zarr`), ``batch_chunks`` chunks per
+    computation: a lazy result of :func:`responses` never needs to fit in
+    memory.
 
     Parameters
     ----------
@@ -822,6 +885,8 @@ def write_responses(
         Replace an existing store.
     compressors : optional
         Passed to :func:`zarr.create_array` (default zarr's).
+    batch_chunks : int, optional
+        As :func:`write_white_noise`.
 
     Returns
     -------
@@ -843,6 +908,7 @@ def write_responses(
     """
     _, da = _dask()
     _require("zarr")
+    batch_chunks = check_integer(batch_chunks, "batch_chunks", minimum=1)
     if not _is_dask_array(responses):
         if not isinstance(responses, np.ndarray):
             raise TypeError(
@@ -888,13 +954,7 @@ def write_responses(
     if responses.numblocks[1] != 1:
         responses = responses.rechunk({1: -1})
     with _AtomicTarget(store, overwrite) as where:
-        da.to_zarr(
-            responses,
-            where.target,
-            mode=where.mode,
-            attributes={_ATTRS: metadata},
-            compressors=compressors,
-        )
+        _write_array(responses, where, {_ATTRS: metadata}, compressors, batch_chunks)
     return open_responses(store)[0]
 
 

@@ -232,7 +232,9 @@ def stores(path):
 @pytest.mark.parametrize("distribution", ["gaussian", "binary", "uniform"])
 def test_white_noise_set_is_seeded_whatever_the_chunking(threads, tmp_path, distribution):
     kwargs = {"contrast": 0.5, "distribution": distribution, "seed": 7}
-    a, field = scale.write_white_noise(tmp_path / "a.zarr", FIELD, 50, chunk_images=7, **kwargs)
+    a, field = scale.write_white_noise(
+        tmp_path / "a.zarr", FIELD, 50, chunk_images=7, batch_chunks=3, **kwargs
+    )
     b, _ = scale.write_white_noise(tmp_path / "b.zarr", FIELD, 50, chunk_images=50, **kwargs)
     assert field == FIELD
     assert a.chunks[0] == (7,) * 7 + (1,) and b.chunks[0] == (50,)
@@ -305,6 +307,8 @@ def test_writers_reject_bad_arguments(tmp_path):
         scale.write_white_noise(tmp_path / "x.zarr", FIELD, 0)
     with pytest.raises(ValueError, match="`chunk_images` must be >= 1"):
         scale.write_white_noise(tmp_path / "x.zarr", FIELD, 10, chunk_images=0)
+    with pytest.raises(ValueError, match="`batch_chunks` must be >= 1"):
+        scale.write_white_noise(tmp_path / "x.zarr", FIELD, 10, batch_chunks=0)
     with pytest.raises(ValueError, match="`distribution` must be one of"):
         scale.write_white_noise(tmp_path / "x.zarr", FIELD, 10, distribution="pink")
     with pytest.raises(ValueError, match="`dtype` must be float32 or float64"):
@@ -364,7 +368,7 @@ def test_responses_round_trip_through_zarr(threads, tmp_path):
     noise, _ = scale.write_white_noise(tmp_path / "in.zarr", FIELD, 25, chunk_images=10, seed=5)
     lazy = scale.responses(population, noise, nonlinearity="rectify", method="fft")
     stored = scale.write_responses(
-        lazy, tmp_path / "out.zarr", population=population, attrs={"run": "test"}
+        lazy, tmp_path / "out.zarr", population=population, attrs={"run": "test"}, batch_chunks=1
     )
     want = cortex.responses(population, noise.compute(), nonlinearity="rectify", method="fft")
     np.testing.assert_array_equal(stored.compute(), want)
