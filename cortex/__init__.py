@@ -45,7 +45,7 @@ from .visual_field import VisualField
 __version__ = "0.1.0"
 
 #: Subpackages and modules loaded on first attribute access (``cortex.nn`` ...).
-_LAZY_SUBMODULES = ("analysis", "cli", "datasets", "nn", "plotting", "stimuli")
+_LAZY_SUBMODULES = ("analysis", "cli", "datasets", "nn", "plotting", "scale", "stimuli")
 
 __all__ = [
     "LATTICES",

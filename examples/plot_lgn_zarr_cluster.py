@@ -85,7 +85,7 @@ workdir = tempfile.TemporaryDirectory(prefix="cortex-example-")
 images_path = os.path.join(workdir.name, "patches.zarr")
 responses_path = os.path.join(workdir.name, "responses.zarr")
 
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
 client = Client(cluster)
 
 start = time.perf_counter()

@@ -30,7 +30,7 @@ def test_import_cortex_loads_only_the_core():
     assert out == ""
 
 
-@pytest.mark.parametrize("name", ["analysis", "datasets", "nn", "plotting", "stimuli", "cli"])
+@pytest.mark.parametrize("name", ["analysis", "datasets", "nn", "plotting", "stimuli", "cli", "scale"])
 def test_subpackages_work_after_import_cortex_alone(name):
     out = _run(
         f"""

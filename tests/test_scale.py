@@ -35,7 +35,7 @@ def cluster():
         threads_per_worker=1,
         processes=True,
         memory_limit="1GiB",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: another cluster may hold 8787
     )
     client = distributed.Client(local, set_as_default=False)
     try:
@@ -348,6 +348,11 @@ def test_non_local_store_is_written_in_place(threads):
     written, field = scale.write_white_noise(store, FIELD, 5, chunk_images=2, seed=4)
     assert field == FIELD
     np.testing.assert_array_equal(written.compute(), scale.open_images(store)[0].compute())
+
+
+def test_memory_store_is_refused_on_the_cluster(on_cluster):
+    with pytest.raises(ValueError, match="cannot write to an in-memory zarr store"):
+        scale.write_white_noise(zarr.storage.MemoryStore(), FIELD, 5, seed=4)
 
 
 def test_open_images_without_metadata(threads, tmp_path):
