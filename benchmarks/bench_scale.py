@@ -159,7 +159,13 @@ def run_numpy(spec: dict) -> dict:
                     cortex.responses(pop, images[i : i + CHUNK_IMAGES], method=METHOD)
                 )
         times.append(time.perf_counter() - start)
-    return {"seconds": min(times), "n": images.shape[0], "sum": total, "peaks": [peak_rss()]}
+    return {
+        "seconds": min(times),
+        "n": images.shape[0],
+        "sum": total,
+        "peaks": [peak_rss()],
+        "load": os.getloadavg()[0],
+    }
 
 
 def run_threads(spec: dict) -> dict:
@@ -173,7 +179,13 @@ def run_threads(spec: dict) -> dict:
         scale.responses(pop, images[:CHUNK_IMAGES], method=METHOD).compute()  # warm-up
         seconds, result = timed(scale, pop, images, spec)
         total = checksum(result)
-    return {"seconds": seconds, "n": int(images.shape[0]), "sum": total, "peaks": [peak_rss()]}
+    return {
+        "seconds": seconds,
+        "n": int(images.shape[0]),
+        "sum": total,
+        "peaks": [peak_rss()],
+        "load": os.getloadavg()[0],
+    }
 
 
 def respond(scale, pop, images, out: str | None):
@@ -252,6 +264,7 @@ def run_cluster(spec: dict) -> dict:
         "n": int(images.shape[0]),
         "sum": total,
         "peaks": [r["peak"] for r in after.values()],
+        "load": os.getloadavg()[0],
         "spilled": sum(r["spilled"] for r in after.values()),
         "flagged": flagged[:5],
         "killed": killed or len(after) != spec["workers"],
@@ -310,15 +323,15 @@ def write_sets(tmpdir: str, size: dict) -> dict:
     return stores
 
 
-def row(label: str, set_name: str, result: dict, extra: str = "") -> str:
+def row(label: str, set_name: str, result: dict) -> str:
     if "error" in result:
-        return f"| {label} | {set_name} | failed: {result['error']} | | | |"
+        return f"| {label} | {set_name} | failed: {result['error']} | | | | |"
     rate = result["n"] / result["seconds"]
     peaks = ", ".join(f"{p / MIB:.0f}" for p in result["peaks"])
     spill = "" if "spilled" not in result else f"{result['spilled'] / MIB:.1f} MiB"
     return (
-        f"| {label} | {set_name} | {result['seconds']:.2f} | {rate:,.0f} | {peaks} | {spill}"
-        f"{extra} |"
+        f"| {label} | {set_name} | {result['seconds']:.2f} | {rate:,.0f} | {peaks} | {spill} "
+        f"| {result['load']:.2f} |"
     )
 
 
@@ -394,8 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
     print()
-    print("| configuration | set | seconds | images/s | peak RSS per process (MiB) | spilled |")
-    print("| --- | --- | ---: | ---: | --- | --- |")
+    print(
+        "| configuration | set | seconds | images/s | peak RSS per process (MiB) | spilled "
+        "| load average (1 min, after) |"
+    )
+    print("| --- | --- | ---: | ---: | --- | --- | ---: |")
     for (label, set_name), result in results.items():
         print(row(label, set_name, result))
 

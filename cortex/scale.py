@@ -357,9 +357,9 @@ class _AtomicTarget:
         return str(self.temporary) if self.temporary is not None else self.store
 
     @property
-    def mode(self) -> str:
-        """dask.array.to_zarr's mode: replace a non-local store only if asked."""
-        return "w" if self.overwrite and self.temporary is None else "a"
+    def replace(self) -> bool:
+        """Whether zarr should replace what the target holds (a non-local store, if asked)."""
+        return self.overwrite and self.temporary is None
 
     def __enter__(self) -> _AtomicTarget:
         return self
@@ -409,14 +409,27 @@ def _write_array(
         dtype=array.dtype,
         attributes=attributes,
         compressors=compressors,
-        overwrite=where.mode == "w",
+        overwrite=where.replace,
     )
+    if isinstance(target.store, zarr.storage.MemoryStore) and _on_distributed():
+        raise ValueError(
+            "`store`: dask.distributed workers cannot write to an in-memory zarr store (each "
+            "would write to its own copy); use a directory path or a store they share"
+        )
     starts = np.cumsum((0, *array.chunks[0]))
     n_blocks = array.numblocks[0]
     for first in range(0, n_blocks, batch_chunks):
         last = min(first + batch_chunks, n_blocks)
         region = (slice(int(starts[first]), int(starts[last])),) + (slice(None),) * (array.ndim - 1)
         da.store(array.blocks[first:last], target, regions=[region], lock=False)
+
+
+def _on_distributed() -> bool:
+    """Whether dask computes on a dask.distributed client now (without importing distributed)."""
+    import dask.base
+
+    owner = getattr(dask.base.get_scheduler(), "__self__", None)
+    return type(owner).__module__.startswith("distributed")
 
 
 def _field_attrs(field: VisualField) -> dict[str, float]:
