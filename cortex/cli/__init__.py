@@ -50,8 +50,9 @@ Layout: :mod:`~cortex.cli.parser` (the parser and argument types),
 :mod:`~cortex.cli.output` (the ``--out`` writer and the report),
 :mod:`~cortex.cli.neurons` (the neuron of ``tuning`` and ``sta``) and one
 module per command (:mod:`~cortex.cli.demo`, :mod:`~cortex.cli.tuning`,
-:mod:`~cortex.cli.sta`, :mod:`~cortex.cli.train`), each with its ``FILES``,
-its ``files(args)``, its setup (all but ``demo``), its run and its figures.
+:mod:`~cortex.cli.sta`, :mod:`~cortex.cli.train`), each with its ``FILES`` (or
+``files(args)`` when they depend on the arguments), its setup (all but ``demo``), its run
+and its figures.
 Importing :mod:`cortex.cli` loads none of them (nor matplotlib): :func:`main`
 does.
 """
@@ -231,7 +232,9 @@ def _main(argv: list[str], state: dict[str, Any]) -> int:
         _report(prog, _runtime_message(exc, argv))
         return 1
 
-    writer = Writer(args.out, args.command, module.files(args))
+    # the files a complete run writes: fixed (FILES) unless they depend on the arguments
+    expected = module.files(args) if hasattr(module, "files") else list(module.FILES)
+    writer = Writer(args.out, args.command, expected)
     state["writer"] = writer
     start = time.perf_counter()
     try:

@@ -14,7 +14,7 @@ import math
 
 from .output import Writer, pyplot
 
-__all__ = ["FILES", "files", "run"]
+__all__ = ["FILES", "run"]
 
 #: Files written by ``demo``, with what they show.
 FILES = {
@@ -23,22 +23,6 @@ FILES = {
     "coverage.png": "how many RFs cover each point, with the coverage factor",
     "responses_natural_image.png": "a natural image and the ON and OFF population responses",
 }
-
-
-def files(args: argparse.Namespace) -> list[str]:
-    """The names of the files a complete run writes (:data:`FILES`).
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed arguments of ``demo`` (unused: the files are always the same).
-
-    Returns
-    -------
-    list of str
-        The file names, in the order they are written.
-    """
-    return list(FILES)
 
 
 def run(args: argparse.Namespace, prepared: object, writer: Writer) -> tuple[list[str], list[str]]:

@@ -18,7 +18,7 @@ from typing import Any
 from .neurons import describe_neuron, neuron_on_field
 from .output import Writer, arguments, collect_warnings, fmt, pyplot
 
-__all__ = ["FILES", "MAX_WHITENED_PIXELS", "files", "run", "setup"]
+__all__ = ["FILES", "MAX_WHITENED_PIXELS", "run", "setup"]
 
 #: Largest field (pixels) of ``--method whitened``, which solves a (pixels x pixels) system.
 MAX_WHITENED_PIXELS = 4096
@@ -70,22 +70,6 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
             f"{MAX_WHITENED_PIXELS}: use a smaller --field, a lower --ppd or --method sta"
         )
     return {"rf": rf, "field": field, "population": population, "n_stimuli": n_stimuli}
-
-
-def files(args: argparse.Namespace) -> list[str]:
-    """The names of the files a complete run writes (:data:`FILES`), in order.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed arguments of ``sta`` (unused: the files are always the same).
-
-    Returns
-    -------
-    list of str
-        The file names; summary.json is last.
-    """
-    return list(FILES)
 
 
 def _sample_counts(n: int, small: bool) -> list[int]:

@@ -17,7 +17,7 @@ from typing import Any
 from . import CommandFailed, MissingData
 from .output import Writer, arguments, collect_warnings, pyplot
 
-__all__ = ["DIGIT_PPD", "FILES", "N_TRAIN_SMALL", "digits_model", "files", "run", "setup"]
+__all__ = ["DIGIT_PPD", "FILES", "N_TRAIN_SMALL", "digits_model", "run", "setup"]
 
 #: Files written by ``train``.
 FILES = {
@@ -71,22 +71,6 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
             f"{len(y_train)}{' with --small' if args.small else ''}, got {args.batch_size}"
         )
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-
-
-def files(args: argparse.Namespace) -> list[str]:
-    """The names of the files a complete run writes (:data:`FILES`), in order.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed arguments of ``train`` (unused: the files are always the same).
-
-    Returns
-    -------
-    list of str
-        The file names; summary.json is last.
-    """
-    return list(FILES)
 
 
 def digits_model(seed: int) -> tuple[Any, Any]:
