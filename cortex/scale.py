@@ -82,7 +82,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +386,7 @@ def _write_array(
     attributes: dict[str, Any],
     compressors: object,
     batch_chunks: int,
+    progress: Callable[[int, int], object] | None = None,
 ) -> None:
     """Create the Zarr array and store ``array`` into it, ``batch_chunks`` chunks at a time.
 
@@ -398,6 +399,8 @@ def _write_array(
     80 KiB a chunk), enough to pause a small worker on a large set; batches
     keep it bounded.  (:func:`dask.array.to_zarr` is such one computation,
     and given an existing array it rechunks to about 128 MiB first.)
+    ``progress(done, total)`` (rows) is called before the first batch and
+    after each one.
     """
     zarr = _require("zarr")
     _, da = _dask()
@@ -418,10 +421,14 @@ def _write_array(
         )
     starts = np.cumsum((0, *array.chunks[0]))
     n_blocks = array.numblocks[0]
+    if progress is not None:
+        progress(0, int(starts[-1]))
     for first in range(0, n_blocks, batch_chunks):
         last = min(first + batch_chunks, n_blocks)
         region = (slice(int(starts[first]), int(starts[last])),) + (slice(None),) * (array.ndim - 1)
         da.store(array.blocks[first:last], target, regions=[region], lock=False)
+        if progress is not None:
+            progress(int(starts[last]), int(starts[-1]))
 
 
 def _on_distributed() -> bool:
@@ -868,6 +875,7 @@ def write_responses(
     overwrite: bool = False,
     compressors: object = "auto",
     batch_chunks: int = 256,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Any:
     """Write responses ``(N, n_neurons)`` to a Zarr store, chunk by chunk.
 
@@ -900,6 +908,10 @@ def write_responses(
         Passed to :func:`zarr.create_array` (default zarr's).
     batch_chunks : int, optional
         As :func:`write_white_noise`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` (numbers of images, i.e. rows)
+        once before the first batch (``done=0``) and after each batch is
+        written, e.g. to move a progress bar.
 
     Returns
     -------
@@ -911,8 +923,8 @@ def write_responses(
     ImportError
         If dask or zarr is not installed.
     TypeError
-        If ``responses`` is not an array, ``population`` not a Population or
-        ``attrs`` not a JSON-serialisable dict.
+        If ``responses`` is not an array, ``population`` not a Population,
+        ``attrs`` not a JSON-serialisable dict or ``progress`` not callable.
     ValueError
         If ``responses`` is not 2-D, has unknown chunk sizes, or does not
         have ``population.n_neurons`` columns.
@@ -922,6 +934,8 @@ def write_responses(
     _, da = _dask()
     _require("zarr")
     batch_chunks = check_integer(batch_chunks, "batch_chunks", minimum=1)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None, got {_describe(progress)}")
     if not _is_dask_array(responses):
         if not isinstance(responses, np.ndarray):
             raise TypeError(
@@ -967,7 +981,7 @@ def write_responses(
     if responses.numblocks[1] != 1:
         responses = responses.rechunk({1: -1})
     with _AtomicTarget(store, overwrite) as where:
-        _write_array(responses, where, {_ATTRS: metadata}, compressors, batch_chunks)
+        _write_array(responses, where, {_ATTRS: metadata}, compressors, batch_chunks, progress)
     return open_responses(store)[0]
 
 

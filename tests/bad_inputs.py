@@ -564,6 +564,65 @@ for argv, option in (
     add("cli", "cortex " + " ".join(argv), option, lambda argv=argv: cli(*argv))
 
 
+def _respond_job() -> Path:
+    """A directory with a population file and a small image set on its field."""
+    directory = Path(tempfile.mkdtemp())
+    pop = one_neuron(cortex.Gaussian(0.2))
+    cortex.save_population(pop, directory / "pop.json")
+    _scale().write_white_noise(directory / "set.zarr", pop.field, 8, seed=0)
+    return directory
+
+
+def respond_cli(*extra: str, population: str = "pop.json", images: str = "set.zarr",
+                out: str = "r.zarr", setup: Callable[[Path], object] | None = None):
+    directory = _respond_job()
+    if setup is not None:
+        setup(directory)
+    argv = ["respond", "--population", str(directory / population),
+            "--images", str(directory / images), "--out", str(directory / out), *extra]
+    return subprocess.run([sys.executable, "-m", "cortex", *argv], capture_output=True,
+                          text=True, timeout=TIMEOUT, check=False)
+
+
+def _other_field_set(directory: Path) -> None:
+    _scale().write_white_noise(directory / "other.zarr", field(3.0), 4, seed=0)
+
+
+def _not_a_population(directory: Path) -> None:
+    (directory / "bad.json").write_text('{"rf": [], "mosaic": 3}')
+
+
+try:
+    import dask  # noqa: F401
+    import zarr  # noqa: F401
+
+    import cortex.cli.respond  # noqa: F401 - the command exists in this version
+
+    for label, option, kwargs in (
+        ("--population missing.json", "--population", {"population": "missing.json"}),
+        ("--population bad.json", "--population",
+         {"population": "bad.json", "setup": _not_a_population}),
+        ("--images missing.zarr", "--images", {"images": "missing.zarr"}),
+        ("--images other-field.zarr", "--images",
+         {"images": "other.zarr", "setup": _other_field_set}),
+        ("--out = --images", "--out", {"out": "set.zarr"}),
+    ):
+        add("cli", f"cortex respond {label}", option, lambda kwargs=kwargs: respond_cli(**kwargs))
+    for extra, option in (
+        (("--workers", "0"), "--workers"),
+        (("--workers", "1e9"), "--workers"),
+        (("--scheduler", "local", "--memory-limit", "nan"), "--memory-limit"),
+        (("--scheduler", "local", "--memory-limit", "-1G"), "--memory-limit"),
+        (("--memory-limit", "1G"), "--memory-limit"),
+        (("--scheduler", "tcp://127.0.0.1:9", "--workers", "2"), "--workers"),
+        (("--scheduler", "not an address"), "--scheduler"),
+        (("--method", "fast"), "--method"),
+    ):
+        add("cli", "cortex respond " + " ".join(extra), option,
+            lambda extra=extra: respond_cli(*extra))
+except ImportError:
+    pass
+
 # -- running and classifying -------------------------------------------------------------
 def _nonfinite(value: object) -> bool:
     if isinstance(value, np.ndarray) and value.dtype.kind in "fc":

@@ -41,3 +41,26 @@ def small_budget():
     cortex.set_memory_budget("64M")
     yield
     cortex.set_memory_budget(None)
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """A real two-process dask.distributed LocalCluster and its client, closed at the end.
+
+    Started on first use (tests/test_scale.py, tests/test_cli_respond.py) and
+    shared by the session; skipped without the extra ``cortex[dask]``.
+    """
+    distributed = pytest.importorskip("distributed")
+    local = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GiB",
+        dashboard_address=":0",  # any free port: another cluster may hold 8787
+    )
+    client = distributed.Client(local, set_as_default=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        local.close()

@@ -1,7 +1,7 @@
 """cortex.scale: responses over dask arrays, Zarr image sets, streamed reverse correlation.
 
 The distributed tests run on a real ``dask.distributed.LocalCluster`` (two worker
-processes), started once for the module and closed at its end.
+processes): the ``cluster`` fixture of ``conftest.py``, started once for the session.
 """
 
 import pickle
@@ -27,24 +27,6 @@ FIELD = cortex.VisualField(4.0, 3.0, pixels_per_degree=16)  # 48 x 64 px
 
 
 # -- fixtures -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cluster():
-    """A real two-process LocalCluster and its client, closed at the end of the module."""
-    local = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit="1GiB",
-        dashboard_address=":0",  # any free port: another cluster may hold 8787
-    )
-    client = distributed.Client(local, set_as_default=False)
-    try:
-        yield client
-    finally:
-        client.close()
-        local.close()
-
-
 @pytest.fixture
 def on_cluster(cluster):
     """Run this test's dask computations on the cluster."""

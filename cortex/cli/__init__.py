@@ -13,6 +13,11 @@ sta
     Map a simulated neuron's receptive field by reverse correlation with noise
     and show how the estimate converges on the true RF
     (:func:`cortex.analysis.rf_mapping_convergence`).
+respond
+    Compute a population's responses (a JSON file, :func:`cortex.save_population`)
+    to a Zarr image set and write them to a Zarr store, on dask's threaded
+    scheduler, a local dask.distributed cluster or a scheduler's address
+    (:mod:`cortex.cli.respond`).
 train
     Train a small ConvNet with a Gabor-initialised first layer on
     scikit-learn's 8x8 digits and measure how Gabor-like its first-layer
@@ -148,8 +153,8 @@ def _runtime_message(exc: BaseException, argv: list[str]) -> str:
 def _interrupted(state: dict[str, Any]) -> int:
     """Report an interruption in one line; return :data:`EXIT_INTERRUPTED`."""
     prog, writer = state["prog"], state["writer"]
-    if writer is None:
-        left = "nothing was written"
+    if writer is None:  # nothing written yet, or a store written atomically (respond)
+        left = "the output is complete" if state.get("complete") else "nothing was written"
     elif state.get("complete"):
         left = f"the output in {writer.out} is complete"
     elif writer.marker.exists():
@@ -192,11 +197,11 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str], state: dict[str, Any]) -> int:
     """:func:`main` without the handling of Ctrl-C (``state`` tells what was done)."""
     from .._validation import memory_budget
-    from . import demo, sta, train, tuning
+    from . import demo, respond, sta, train, tuning
     from .output import Writer, finish, prepare_out
     from .parser import build_parser
 
-    commands = {"demo": demo, "tuning": tuning, "sta": sta, "train": train}
+    commands = {"demo": demo, "tuning": tuning, "sta": sta, "train": train, "respond": respond}
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -206,6 +211,7 @@ def _main(argv: list[str], state: dict[str, Any]) -> int:
         parser.print_help()
         return 0
     module = commands[args.command]
+    store = getattr(module, "OUTPUT", "files") == "store"  # one atomic store, not a directory
     prog = state["prog"] = args.subparser.prog
     try:
         memory_budget()  # a malformed CORTEX_MEMORY_BUDGET is refused first
@@ -214,7 +220,8 @@ def _main(argv: list[str], state: dict[str, Any]) -> int:
         return 2
     try:  # check and build everything before creating --out
         prepared = module.setup(args) if hasattr(module, "setup") else None
-        prepare_out(args.out)
+        if not store:
+            prepare_out(args.out)
     except MissingData as exc:
         _report(prog, str(exc))
         return 2
@@ -232,6 +239,8 @@ def _main(argv: list[str], state: dict[str, Any]) -> int:
         _report(prog, _runtime_message(exc, argv))
         return 1
 
+    if store:
+        return _run_store(module, args, prepared, argv, state)
     # the files a complete run writes: fixed (FILES) unless they depend on the arguments
     expected = module.files(args) if hasattr(module, "files") else list(module.FILES)
     writer = Writer(args.out, args.command, expected)
@@ -264,6 +273,40 @@ def _main(argv: list[str], state: dict[str, Any]) -> int:
         finish(writer, results, notes, start, "figures" if args.command == "demo" else "files")
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. `cortex ... | head -1`: stop quietly, the files are complete
+        _silence_stdout()
+        return 1
+    return 0
+
+
+def _run_store(module: Any, args: Any, prepared: Any, argv: list[str], state: dict) -> int:
+    """Run a command that writes one store atomically (``respond``); report; return the exit code.
+
+    The store appears at ``--out`` only once complete, so a failure or an
+    interruption leaves nothing to mark: the exit codes and messages are those
+    of the other commands.
+    """
+    start = time.perf_counter()
+    try:
+        results, notes = module.run(args, prepared)
+    except CommandFailed as exc:
+        if _debug():
+            raise
+        _report(state["prog"], str(exc))
+        return 1
+    except (TypeError, ValueError, ArithmeticError, MemoryError, OSError) as exc:
+        if _debug():
+            raise
+        _report(state["prog"], _runtime_message(exc, argv))
+        return 1
+    state["complete"] = True
+    try:
+        for line in results:
+            print(line)
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
+        print(f"wrote {args.out} in {time.perf_counter() - start:.1f} s")
+        sys.stdout.flush()
+    except BrokenPipeError:
         _silence_stdout()
         return 1
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._validation import parse_name_list, parse_number
-from . import demo, sta, train, tuning
+from . import demo, respond, sta, train, tuning
 from .neurons import MAX_FIELD_PIXELS, RF_CHOICES
 from .sta import MAX_WHITENED_PIXELS
 
@@ -32,6 +32,7 @@ __all__ = [
     "MAX_ALPHA",
     "MAX_EPOCHS",
     "MAX_STIMULI",
+    "MAX_WORKERS",
     "ORIENTATION_RANGE",
     "PPD_RANGE",
     "Parser",
@@ -41,6 +42,7 @@ __all__ = [
     "finite",
     "number",
     "parameter_list",
+    "path",
     "positive",
     "seed",
 ]
@@ -60,6 +62,8 @@ MAX_ALPHA = 1e6
 MAX_STIMULI = 1_000_000
 #: Largest ``--epochs`` of ``train``.
 MAX_EPOCHS = 1000
+#: Largest ``--workers`` of ``respond``.
+MAX_WORKERS = 1024
 
 #: The end of ``cortex --help`` (and of each command's help): exit status, output, debugging.
 EPILOG = """\
@@ -81,6 +85,16 @@ memory:
   CORTEX_MEMORY_BUDGET (bytes, or e.g. 2G) caps what one operation may allocate
   (default: half the available memory); the largest documented settings of
   every command run within 2 GB.
+"""
+
+
+#: The ``output:`` part of ``cortex respond --help`` (one store, not a directory of files).
+RESPOND_OUTPUT = """
+output:
+  --out is one Zarr store, written atomically (no INCOMPLETE, no summary.json):
+  it appears only once complete; its attributes record the population, the
+  image store and the settings.
+
 """
 
 
@@ -271,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tuning(sub)
     _add_sta(sub)
     _add_train(sub)
+    _add_respond(sub)
     return parser
 
 
@@ -475,5 +490,112 @@ def _add_train(sub: Any) -> None:
         cmd,
         "train on 400 digits only (held-out set unchanged)",
         "seed of the split, the initialisation and the shuffling (default: 0)",
+    )
+    cmd.set_defaults(subparser=cmd)
+
+
+def path(text: str) -> Path:
+    """The argparse ``type`` of a file or store path: not empty.
+
+    Parameters
+    ----------
+    text : str
+        The command-line value.
+
+    Returns
+    -------
+    pathlib.Path
+        The path (checked by the command's setup).
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a path, got {text!r}")
+    return Path(text)
+
+
+def _add_respond(sub: Any) -> None:
+    cmd = sub.add_parser(
+        "respond",
+        help="responses of a population (JSON) to a Zarr image set, into a Zarr store (dask)",
+        description=textwrap.fill(
+            "Compute the responses of a population described in a JSON file (written by "
+            "cortex.save_population) to every image of a Zarr image set (written by "
+            "cortex.scale.write_white_noise or write_natural_patches, on the population's "
+            "field) and write them, chunk by chunk, to a new Zarr store (N images x "
+            "n_neurons; neuron j is RF type j // n_sites at site j % n_sites). Runs on dask's "
+            "threaded scheduler, on a local dask.distributed cluster started for the run, or "
+            "on a running scheduler at an address (its workers must see the same paths). "
+            "Needs the extra cortex[dask]. The store is written atomically: --out appears "
+            "only once every response is written, so a failed or interrupted run leaves "
+            "nothing behind.",
+            width=78,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG.split("\noutput:")[0] + RESPOND_OUTPUT,
+    )
+    cmd.add_argument(
+        "--population",
+        required=True,
+        type=path,
+        metavar="FILE",
+        help="the population, a JSON file written by cortex.save_population",
+    )
+    cmd.add_argument(
+        "--images",
+        required=True,
+        type=path,
+        metavar="STORE",
+        help="the images, a Zarr array (N, H, W) on the population's field",
+    )
+    cmd.add_argument(
+        "--out",
+        required=True,
+        type=path,
+        metavar="STORE",
+        help="the Zarr store to write (N, n_neurons); must not exist unless --overwrite",
+    )
+    cmd.add_argument(
+        "--overwrite", action="store_true", help="replace --out if it exists (once complete)"
+    )
+    cmd.add_argument(
+        "--scheduler",
+        type=respond.check_address,
+        default="threads",
+        metavar="WHERE",
+        help="threads (dask's threaded scheduler), local (a dask.distributed LocalCluster "
+        "of --workers processes) or the ADDRESS of a running scheduler, e.g. "
+        "tcp://10.0.0.5:8786 (default: threads)",
+    )
+    cmd.add_argument(
+        "--workers",
+        type=number(integer=True, minimum=1, maximum=MAX_WORKERS),
+        default=None,
+        metavar="N",
+        help=f"threads or worker processes, in [1, {MAX_WORKERS}], with threads or local "
+        "(default: the number of CPUs)",
+    )
+    cmd.add_argument(
+        "--memory-limit",
+        type=respond.memory_size,
+        default=None,
+        metavar="SIZE",
+        help="memory limit of each worker of --scheduler local, e.g. 2G (default: dask's, "
+        "the machine's memory shared between the workers)",
+    )
+    cmd.add_argument(
+        "--method",
+        choices=respond.METHODS,
+        default="auto",
+        help="correlation method, as cortex.responses (default: auto)",
+    )
+    cmd.add_argument(
+        "--nonlinearity",
+        choices=respond.NONLINEARITIES,
+        default="none",
+        help="static nonlinearity after the linear stage (default: none, linear responses)",
+    )
+    cmd.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is shown on stderr when stderr is a terminal)",
     )
     cmd.set_defaults(subparser=cmd)
