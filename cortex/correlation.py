@@ -526,16 +526,15 @@ def _centers(x, weight, rows, cols, padding, chunk_bytes, keep) -> np.ndarray:
     n, c, _, _ = x.shape
     o, _, kh, kw = weight.shape
     w2 = weight.reshape(o, -1)
-    if not isinstance(rows, range):  # sampled sites: chunks of sites, all images at once
-        out = np.empty((o, len(rows), n), dtype=x.dtype)
-        per_site = c * kh * kw * n * x.itemsize
-        step = max(1, (CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes) // per_site)
-        xt = _batch_innermost(x, padding)  # padded once, read by every chunk
-        windows = _windows(xt, (kh, kw))
-        for s in range(0, len(rows), step):
-            patches = _gather(xt, (kh, kw), rows[s : s + step], cols[s : s + step], windows)
-            out[:, s : s + step] = (w2 @ patches).reshape(o, -1, n)
-        return out.transpose(2, 0, 1)
+    if not isinstance(rows, range):  # sampled sites: chunks of images, then of sites
+        limit = CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes
+        out = np.empty((n, o, len(rows)), dtype=x.dtype)
+        n_step = _site_images(n, c * kh * kw * x.itemsize, limit)
+        for n0 in range(0, n, n_step):
+            out[n0 : n0 + n_step] = _centers_sites(
+                x[n0 : n0 + n_step], w2, (kh, kw), rows, cols, padding, limit
+            )
+        return out
     ho, wo = len(rows), len(cols)
     chunks = grid_chunks(n, c * kh * kw * ho * wo * x.itemsize, chunk_bytes)
     if len(chunks) == 1:
@@ -548,6 +547,34 @@ def _centers(x, weight, rows, cols, padding, chunk_bytes, keep) -> np.ndarray:
         patches = gather_patches(x[start:stop], (kh, kw), rows, cols, padding)
         out[..., start:stop] = (w2 @ patches).reshape(o, ho, wo, stop - start)
     return out.transpose(3, 0, 1, 2)
+
+
+#: Images per chunk of the sampled-site ``"centers"`` path: at least / at most.  The
+#: padded, batch-innermost copy of a chunk and the patch matrix of one site then stay
+#: in cache: with every image at once, 20k images of 64x64 px ran 6x slower per image
+#: than chunks of 32-128 (45x45 kernels; measured, see ``benchmarks/bench_scale.py``).
+_SITE_IMAGES = (32, 128)
+
+
+def _site_images(n: int, per_image_site: int, limit: int) -> int:
+    """Images per chunk: one site's patches fill ``limit`` bytes, within ``_SITE_IMAGES``."""
+    lo, hi = _SITE_IMAGES
+    return max(1, min(n, hi, max(lo, limit // max(per_image_site, 1))))
+
+
+def _centers_sites(x, w2, kernel_shape, rows, cols, padding, limit) -> np.ndarray:
+    """``"centers"`` at sampled sites for one chunk of images: ``(n, O, S)``."""
+    n, c = x.shape[:2]
+    kh, kw = kernel_shape
+    o = w2.shape[0]
+    out = np.empty((o, len(rows), n), dtype=x.dtype)
+    step = max(1, limit // (c * kh * kw * n * x.itemsize))
+    xt = _batch_innermost(x, padding)  # padded once, read by every chunk of sites
+    windows = _windows(xt, (kh, kw))
+    for s in range(0, len(rows), step):
+        patches = _gather(xt, (kh, kw), rows[s : s + step], cols[s : s + step], windows)
+        out[:, s : s + step] = (w2 @ patches).reshape(o, -1, n)
+    return out.transpose(2, 0, 1)
 
 
 # -- patch matrices: the one gatherer ----------------------------------------------------

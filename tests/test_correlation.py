@@ -141,6 +141,30 @@ def test_sampled_centers_in_small_chunks_equal_one_chunk(rng, monkeypatch):
     )
 
 
+def naive_sampled(images, kernels, rows, cols):
+    """out[n, k, s] = sum_{a, b} kernels[k, a, b] * image_n[rows_s + a - kh//2, cols_s + b - kw//2]."""
+    n = images.shape[0]
+    k, kh, kw = kernels.shape
+    padded = np.pad(images, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2)))
+    out = np.zeros((n, k, len(rows)))
+    for s, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        patch = padded[:, r : r + kh, c : c + kw]
+        out[:, :, s] = np.einsum("nab,kab->nk", patch, kernels)
+    return out
+
+
+@pytest.mark.parametrize("n_images", [1, 31, 129, 300])
+def test_sampled_centers_over_chunks_of_images_equal_a_naive_loop(rng, n_images):
+    # more images than one chunk (at most 128): chunks of images, the last one partial
+    images = rng.standard_normal((n_images, 14, 11))
+    kernels = rng.standard_normal((3, 5, 3))
+    rows, cols = rng.integers(0, 14, 40), rng.integers(0, 11, 40)
+    result = correlate_sampled(images, kernels, rows, cols, method="centers")
+    np.testing.assert_allclose(
+        result, naive_sampled(images, kernels, rows, cols), rtol=1e-12, atol=1e-12
+    )
+
+
 def test_fft_chunks_over_kernels_and_images_agree(rng, monkeypatch):
     x = rng.standard_normal((5, 2, 12, 10))
     w = rng.standard_normal((6, 2, 3, 4))
