@@ -1117,7 +1117,7 @@ def linear_responses(population: Population, images: object, *, method: str = "a
         The neurons.
     images : array_like, shape (H, W) or (N, H, W)
         Contrast images on the population's field (float32 is kept).
-    method : {"auto", "fft", "direct", "centers"}, optional
+    method : {"auto", "fft", "direct", "centers", "separable"}, optional
         How to correlate (see :mod:`cortex.correlation`); ``"auto"`` picks the
         cheapest for each RF size from the problem size
         (:func:`~cortex.choose_method`).
@@ -1217,7 +1217,7 @@ def responses(
         The neurons.
     images : array_like, shape (H, W) or (N, H, W)
         Contrast images on the population's field.
-    method : {"auto", "fft", "direct", "centers"}, optional
+    method : {"auto", "fft", "direct", "centers", "separable"}, optional
         Correlation method (see :func:`linear_responses`).
     nonlinearity : None, str, callable or sequence of them, optional
         Static nonlinearities applied in order to the ``(N, n_neurons)``

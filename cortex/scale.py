@@ -254,7 +254,7 @@ def linear_responses(population: object, images: object, *, method: str = "auto"
         Contrast images on the population's field, chunked along ``N``; other
         chunkings are rechunked to whole images (the chunks along ``N`` are
         kept).  float32 is kept, other real dtypes become float64.
-    method : {"auto", "fft", "direct", "centers"}, optional
+    method : {"auto", "fft", "direct", "centers", "separable"}, optional
         As :func:`cortex.linear_responses`; ``"auto"`` picks per chunk.
 
     Returns
@@ -291,7 +291,7 @@ def responses(
         The neurons.
     images : dask.array.Array, shape (N, H, W) or (H, W)
         As :func:`linear_responses`.
-    method : {"auto", "fft", "direct", "centers"}, optional
+    method : {"auto", "fft", "direct", "centers", "separable"}, optional
         As :func:`cortex.responses`.
     nonlinearity : None, str, callable or sequence of them, optional
         As :func:`cortex.responses`.  Every built-in nonlinearity acts on

@@ -330,3 +330,7 @@ def test_console_script_runs(job, tmp_path):
     np.testing.assert_array_equal(
         result, cortex.linear_responses(job["population"], job["images"], method="fft")
     )
+
+
+def test_methods_are_the_library_methods():
+    assert respond.METHODS == cortex.METHODS

@@ -14,6 +14,7 @@ from cortex.correlation import (
     correlate_sampled,
     gather_patches,
     im2col,
+    separable_factors,
 )
 
 
@@ -54,7 +55,9 @@ def test_every_method_equals_a_naive_loop_on_grids(problem, dtype):
     for method in METHODS:
         got = correlate(x.astype(dtype), w, stride=stride, padding=padding, method=method)
         assert got.shape == expected.shape and got.dtype == dtype
-        np.testing.assert_allclose(got, expected, rtol=0, atol=tol * (1 + np.abs(expected).max()))
+        np.testing.assert_allclose(
+        got, expected, rtol=0, atol=tol * (1 + np.abs(expected).max(initial=0))
+    )
 
 
 @settings(deadline=None, max_examples=40)
@@ -180,7 +183,7 @@ def test_backward_rejects_a_gradient_of_the_wrong_shape():
 
 
 def test_one_tuple_of_methods():
-    assert correlation.METHODS == ("auto", "fft", "direct", "centers")
+    assert correlation.METHODS == ("auto", "fft", "direct", "centers", "separable")
     assert correlation.GRID_METHODS is correlation.METHODS  # the former name still works
 
 
@@ -211,3 +214,129 @@ def test_correlate_rejects_bad_arrays():
         correlate(x * np.nan, w)
     with pytest.raises(TypeError, match="`weight`"):
         correlate(x, w.astype(complex))
+
+
+# -- the separable method and its factors -----------------------------------------------------
+@settings(deadline=None, max_examples=50)
+@given(
+    n=st.integers(1, 3),
+    k=st.integers(1, 4),
+    half=st.tuples(st.integers(0, 4), st.integers(0, 4)),
+    shape=st.tuples(st.integers(1, 14), st.integers(1, 14)),
+    n_sites=st.integers(0, 30),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**16),
+)
+def test_separable_at_sites_equals_a_naive_loop(n, k, half, shape, n_sites, dtype, seed):
+    # random kernels are full rank: every factor is kept; sites anywhere, borders included
+    rng = np.random.default_rng(seed)
+    images = rng.standard_normal((n, *shape))
+    kernels = rng.standard_normal((k, 2 * half[0] + 1, 2 * half[1] + 1))
+    rows, cols = rng.integers(0, shape[0], n_sites), rng.integers(0, shape[1], n_sites)
+    got = correlate_sampled(images.astype(dtype), kernels, rows, cols, method="separable")
+    expected = naive_sampled(images, kernels, rows, cols)
+    assert got.shape == expected.shape and got.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(
+        got, expected, rtol=0, atol=tol * (1 + np.abs(expected).max(initial=0))
+    )
+
+
+def _rf_kernels(ppd=10.0):
+    import cortex
+
+    gabor = cortex.Gabor(1.5, orientation=30.0, phase=45.0, sigma_x=0.3)
+    return {
+        "gaussian": (cortex.Gaussian(0.3).kernel(ppd), 1),
+        "dog": (cortex.DifferenceOfGaussians(0.15, 0.45).kernel(ppd), 2),
+        "gabor (round envelope)": (gabor.kernel(ppd), 2),
+    }
+
+
+@pytest.mark.parametrize("name", ["gaussian", "dog", "gabor (round envelope)"])
+def test_rf_kernels_have_their_analytic_rank(name):
+    kernel, rank = _rf_kernels()[name]
+    vertical, horizontal = separable_factors(kernel[np.newaxis])
+    assert horizontal.shape == (kernel.shape[1], rank)
+    np.testing.assert_allclose(horizontal.T @ horizontal, np.eye(rank), atol=1e-12)
+    rebuilt = vertical[0] @ horizontal.T
+    assert np.linalg.norm(rebuilt - kernel) <= 1e-13 * np.linalg.norm(kernel) + 1e-15
+
+
+def test_a_gabor_bank_shares_its_horizontal_factors():
+    import cortex
+
+    # 8 orientations x 2 phases: cos and sin of 5 distinct horizontal frequencies (|cos theta|),
+    # minus sin(0): 9 horizontal factors for 16 kernels
+    bank = np.stack(
+        [
+            cortex.Gabor(1.5, orientation=22.5 * i, phase=p, sigma_x=0.3).kernel(10.0, n_sigma=3)
+            for i in range(8)
+            for p in (0.0, 90.0)
+        ]
+    )
+    vertical, horizontal = separable_factors(bank)
+    assert horizontal.shape[1] == 9
+    assert np.abs(np.einsum("kam,bm->kab", vertical, horizontal) - bank).max() < 1e-13
+
+
+def test_truncation_is_bounded_by_tol(rng):
+    kernels = rng.standard_normal((3, 7, 9))
+    _, full = separable_factors(kernels)
+    assert full.shape == (9, 9)  # random kernels stacked (21 x 9): full rank
+    ranks = []
+    for tol in (0.1, 0.5, 0.9):
+        vertical, horizontal = separable_factors(kernels, tol=tol)
+        error = np.linalg.norm(np.einsum("kam,bm->kab", vertical, horizontal) - kernels)
+        assert error <= tol * np.linalg.norm(kernels) + 1e-12
+        ranks.append(horizontal.shape[1])
+    assert ranks == sorted(ranks, reverse=True) and ranks[-1] < 9
+
+
+def test_float32_separable_rf_responses_match_float64_direct(rng):
+    images = rng.standard_normal((2, 60, 50))
+    rows, cols = rng.integers(0, 60, 80), rng.integers(0, 50, 80)
+    for kernel, _ in _rf_kernels().values():
+        expected = correlate_sampled(images, kernel[np.newaxis], rows, cols, method="direct")
+        got = correlate_sampled(
+            images.astype(np.float32), kernel[np.newaxis], rows, cols, method="separable"
+        )
+        assert got.dtype == np.float32
+        assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max()
+        exact = correlate_sampled(images, kernel[np.newaxis], rows, cols, method="separable")
+        assert np.abs(exact - expected).max() <= 1e-10 * np.abs(expected).max()
+
+
+def test_separable_in_chunks_of_sites_and_images(rng, monkeypatch):
+    images = rng.standard_normal((5, 20, 17))
+    kernels = rng.standard_normal((3, 5, 3))
+    rows, cols = rng.integers(0, 20, 40), rng.integers(0, 17, 40)
+    whole = correlate_sampled(images, kernels, rows, cols, method="separable")
+    monkeypatch.setitem(CHUNK_BYTES, "sites", 1)  # one site at a time
+    monkeypatch.setitem(CHUNK_BYTES, "separable", 1)  # one image at a time
+    chunked = correlate_sampled(images, kernels, rows, cols, method="separable")
+    np.testing.assert_allclose(chunked, whole, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(whole, naive_sampled(images, kernels, rows, cols), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"tol": 1.0}, ValueError, r"`tol` must be in \[0, 1\)"),
+        ({"tol": -0.1}, ValueError, r"`tol` must be in \[0, 1\)"),
+        ({"tol": float("nan")}, ValueError, "`tol`"),
+        ({"tol": "small"}, TypeError, "`tol`"),
+    ],
+)
+def test_separable_factors_rejects_bad_tol(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        separable_factors(np.ones((1, 3, 3)), **kwargs)
+
+
+def test_separable_factors_rejects_bad_kernels():
+    with pytest.raises(ValueError, match="`kernels` must be 3-D or 4-D"):
+        separable_factors(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="`kernels`"):
+        separable_factors(np.full((1, 3, 3), np.inf))
+    with pytest.raises(TypeError, match="`kernels`"):
+        separable_factors(np.ones((1, 3, 3), dtype=complex))

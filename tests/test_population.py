@@ -27,7 +27,7 @@ from cortex import (
 )
 from cortex.stimuli import grating
 
-METHODS = ("fft", "direct", "centers")
+METHODS = ("fft", "direct", "centers", "separable")
 
 
 def naive_responses(population, images):
@@ -348,7 +348,7 @@ def test_bad_arguments(pop):
     image = np.zeros(pop.field.shape)
     with pytest.raises(
         ValueError,
-        match=r"`method` must be one of \('auto', 'fft', 'direct', 'centers'\), got 'gpu'",
+        match=r"`method` must be one of \('auto', 'fft', 'direct', 'centers', 'separable'\), got 'gpu'",
     ):
         responses(pop, image, method="gpu")
     with pytest.raises(ValueError, match="`nonlinearity` must be one of"):

@@ -63,7 +63,7 @@ OUTPUT = "store"
 #: The named schedulers (anything else must be a scheduler's address).
 SCHEDULERS = ("threads", "local")
 #: ``--method``: as :func:`cortex.responses`.
-METHODS = ("auto", "fft", "direct", "centers")
+METHODS = ("auto", "fft", "direct", "centers", "separable")
 #: ``--nonlinearity``: ``none`` is the linear stage.
 NONLINEARITIES = ("none", "rectify", "half-square")
 #: dask.distributed sets ``MALLOC_TRIM_THRESHOLD_=65536`` in the processes it spawns,

@@ -432,7 +432,7 @@ class Conv2D(Layer):
         Initialisation: uniform in ``+-1/sqrt(fan_in)`` (fan_in = in * kh * kw).
     dtype : {"float32", "float64"}, optional
         Parameter and computation dtype.
-    method : {"auto", "fft", "direct", "centers"}, optional
+    method : {"auto", "fft", "direct", "centers", "separable"}, optional
         Correlation method (see :func:`cortex.correlation.correlate`).
 
     Attributes
