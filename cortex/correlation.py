@@ -60,7 +60,13 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_float_array, check_choice, check_finite, check_integer
+from ._validation import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_integer,
+)
 
 __all__ = [
     "CHUNK_BYTES",
@@ -111,14 +117,25 @@ _WORKERS = os.cpu_count() or 1
 _THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this many pixels
 
 # Cost model of choose_method, in nanoseconds, fitted on a 2-core x86-64 machine
-# (numpy 2.4 / scipy 1.17, OpenBLAS) against measured times of each method over
-# images of 256-1024 px, 9x9 and 31x31 kernels, 1 and 16 kernels and hexagonal sites
-# 1-16 px apart (see benchmarks/README.md); only the ratios matter.
+# (numpy 2.4 / scipy 1.17, OpenBLAS, one BLAS thread) against measured times of each
+# method over images of 256-1024 px, 9x9 and 31x31 kernels, 1 and 16 kernels (of rank
+# 1 and 9) and square lattices 1-16 px apart; only the ratios matter.
 _NS_FFT = 0.55  # per P * log2(P) of one 2-D real FFT of P padded pixels
 _NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
 _NS_SITE = 110.0  # per sampled site (centers method: indexing, chunk loop)
 _NS_GATHER = 0.53  # per gathered patch pixel (centers method)
 _NS_GEMM = 0.07  # per multiply-add of the patch-matrix product (centers method)
+# separable, by dtype: per pixel of the padded block, per needed column (a GEMM call),
+# per multiply-add of the row filtering, per site, per multiply-add at the sites
+_NS_SEPARABLE = {
+    "float64": (1.39, 6600.0, 0.168, 51.0, 0.10),
+    "float32": (0.87, 5600.0, 0.114, 38.0, 0.034),
+}
+# float32 against float64, measured on the same problems (medians)
+_FLOAT32_SPEED = {"fft": 0.4, "direct": 1.0, "centers": 0.7}
+
+#: Choices of :func:`choose_method` with ``measure=True``, per problem (this process).
+_MEASURED: dict[tuple, str] = {}
 
 
 def choose_method(
@@ -128,6 +145,11 @@ def choose_method(
     n_sites: int,
     n_images: int = 1,
     n_channels: int = 1,
+    *,
+    dtype: object = np.float64,
+    rank: int | None = None,
+    n_columns: int | None = None,
+    measure: bool = False,
 ) -> str:
     """Pick the cheapest correlation method for one problem size.
 
@@ -138,9 +160,18 @@ def choose_method(
     * ``"direct"``: ``n_images * n_kernels * H * W * kh * kw * c_direct``;
     * ``"centers"``:
       ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``;
+    * ``"separable"`` (only when ``rank`` is given): ``n_images * (c_pixel * H * W
+      + n_columns * (c_column + H * kw * rank * c_row) + n_sites * (c_site' + kh *
+      rank * n_kernels * c_mac))``;
 
-    each times ``n_channels``.  The constants were measured with
-    ``benchmarks/bench_responses.py``.
+    each times ``n_channels``, and for float32 times a factor measured
+    against float64 (``"separable"`` has constants of its own per dtype).
+    The constants were fitted to times measured on a 2-core x86-64 machine
+    (see ``benchmarks/bench_responses.py``).  With ``measure=True`` the
+    candidates are timed instead, on random data of this size, once per
+    problem size in this process (like
+    :func:`scipy.signal.choose_conv_method` with ``measure=True``): those
+    predicted to take more than 10 times the best prediction are not run.
 
     Parameters
     ----------
@@ -156,21 +187,85 @@ def choose_method(
         Batch size.
     n_channels : int, optional
         Input channels summed by each kernel.
+    dtype : numpy dtype, optional
+        ``float64`` (default) or ``float32``: the dtype of the images.
+    rank : int, optional
+        Number of shared horizontal factors of the bank
+        (:func:`separable_factors`): 1 for a Gaussian, 2 for a difference of
+        Gaussians or a Gabor.  ``None`` (default) leaves ``"separable"`` out.
+    n_columns : int, optional
+        Distinct image columns among the sites (``"separable"`` filters rows
+        there); default ``min(W, n_sites, 2 * sqrt(n_sites * W / H))``, a
+        hexagonal lattice's.
+    measure : bool, optional
+        Time the candidates instead of predicting (cached per problem).
 
     Returns
     -------
     str
-        ``"fft"``, ``"direct"`` or ``"centers"``.
+        ``"fft"``, ``"direct"``, ``"centers"`` or ``"separable"``.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not float32 or float64, a count is not an integer or
+        ``measure`` is not a bool.
+    ValueError
+        If a size or count is below 1 (``n_sites`` below 0), or ``rank`` is
+        above ``kw``.
 
     Examples
     --------
     >>> choose_method((1024, 1024), (31, 31), 16, n_sites=16_000)
     'centers'
+    >>> choose_method((1024, 1024), (31, 31), 16, n_sites=16_000, rank=9)
+    'separable'
     >>> choose_method((256, 256), (9, 9), 1, n_sites=256 * 256)
     'fft'
     """
-    h, w = image_shape
-    kh, kw = kernel_shape
+    costs = _costs(
+        image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns
+    )
+    if not check_bool(measure, "measure"):
+        return min(costs, key=costs.__getitem__)
+    key = (
+        tuple(image_shape),
+        tuple(kernel_shape),
+        n_kernels,
+        n_sites,
+        n_images,
+        n_channels,
+        np.dtype(dtype).name,
+        rank,
+        n_columns,
+    )
+    if key not in _MEASURED:
+        best = min(costs.values())
+        candidates = [m for m, cost in costs.items() if cost <= 10 * best]
+        _MEASURED[key] = _measure(key, candidates)
+    return _MEASURED[key]
+
+
+def _costs(
+    image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns
+) -> dict[str, float]:
+    """The predicted time of each method, in nanoseconds (see :func:`choose_method`)."""
+    if not isinstance(image_shape, tuple | list) or len(image_shape) != 2:
+        raise ValueError(f"`image_shape` must be (H, W), got {image_shape!r}")
+    if not isinstance(kernel_shape, tuple | list) or len(kernel_shape) != 2:
+        raise ValueError(f"`kernel_shape` must be (kh, kw), got {kernel_shape!r}")
+    h, w = (check_integer(v, "image_shape", minimum=1) for v in image_shape)
+    kh, kw = (check_integer(v, "kernel_shape", minimum=1) for v in kernel_shape)
+    n_kernels = check_integer(n_kernels, "n_kernels", minimum=1)
+    n_sites = check_integer(n_sites, "n_sites", minimum=0)
+    n_images = check_integer(n_images, "n_images", minimum=1)
+    n_channels = check_integer(n_channels, "n_channels", minimum=1)
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in ("float64", "float32"):
+        raise TypeError(f"`dtype` must be float32 or float64, got {dtype!r}")
     taps = kh * kw
     pad = scipy.fft.next_fast_len(h + kh - 1, real=True) * scipy.fft.next_fast_len(
         w + kw - 1, real=True
@@ -184,7 +279,59 @@ def choose_method(
         * n_sites
         * (_NS_SITE + taps * (_NS_GATHER + n_kernels * _NS_GEMM)),
     }
-    return min(costs, key=costs.__getitem__)
+    if name == "float32":
+        costs = {method: cost * _FLOAT32_SPEED[method] for method, cost in costs.items()}
+    if rank is not None:
+        rank = check_integer(rank, "rank", minimum=1)
+        if rank > kw:
+            raise ValueError(f"`rank` must be at most kw = {kw}, got {rank}")
+        if n_columns is None:
+            n_columns = int(min(w, n_sites, 2 * math.sqrt(n_sites * w / h)))
+        n_columns = check_integer(n_columns, "n_columns", minimum=0)
+        pixel, column, row_mac, site, site_mac = _NS_SEPARABLE[name]
+        costs["separable"] = (
+            n_channels
+            * n_images
+            * (
+                pixel * h * w
+                + n_columns * (column + h * kw * rank * row_mac)
+                + n_sites * (site + kh * rank * n_kernels * site_mac)
+            )
+        )
+    return costs
+
+
+def _measure(key: tuple, candidates: list[str]) -> str:
+    """Time ``candidates`` on random data of the problem ``key``; the fastest."""
+    import time
+
+    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns = key
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n_images, n_channels, h, w)).astype(dtype)
+    if rank is None:
+        weight = rng.standard_normal((n_kernels, n_channels, kh, kw))
+    else:  # a bank of this rank: sums of outer products of shared horizontal factors
+        vertical = rng.standard_normal((n_kernels, n_channels, kh, rank))
+        weight = np.einsum("ocam,bm->ocab", vertical, rng.standard_normal((kw, rank)))
+    weight = weight.astype(dtype)
+    # sites on a lattice over the valid window corners, with about n_columns columns
+    rows_free, cols_free = h - kh + 1, w - kw + 1
+    n_cols = max(1, min(cols_free, n_columns or round(math.sqrt(n_sites * cols_free / rows_free))))
+    n_rows = max(1, math.ceil(n_sites / n_cols))
+    grid_rows = np.linspace(0, rows_free - 1, n_rows).round().astype(np.intp)
+    grid_cols = np.linspace(0, cols_free - 1, n_cols).round().astype(np.intp)
+    rows = np.repeat(grid_rows, n_cols)[:n_sites]
+    cols = np.tile(grid_cols, n_rows)[:n_sites]
+    times = {}
+    for method in candidates:
+        _correlate(x, weight, rows, cols, (0, 0), method)  # warm-up
+        best = math.inf
+        for _ in range(2):
+            start = time.perf_counter()
+            _correlate(x, weight, rows, cols, (0, 0), method)
+            best = min(best, time.perf_counter() - start)
+        times[method] = best
+    return min(times, key=times.__getitem__)
 
 
 # -- the validated public entries ------------------------------------------------------
@@ -465,9 +612,17 @@ def _correlate(
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
     n_sites = len(rows) * len(cols) if isinstance(rows, range) else len(rows)
+    factors = None
     if method == "auto":
         padded = (h + 2 * padding[0], w + 2 * padding[1])
-        method = choose_method(padded, (kh, kw), o, n_sites, n, n_channels=c)
+        rank = n_columns = None
+        if c == 1 and n_sites:  # populations: weigh the separable method too
+            factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
+            rank = factors[1].shape[1]
+            n_columns = len(cols) if isinstance(cols, range) else len(_distinct(cols)[0])
+        method = choose_method(
+            padded, (kh, kw), o, n_sites, n, c, dtype=x.dtype, rank=rank, n_columns=n_columns
+        )
     if method == "centers":
         return _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
     if method == "fft":
@@ -475,7 +630,7 @@ def _correlate(
     if method == "direct":
         return _direct(x, weight, rows, cols, padding)
     if method == "separable":
-        return _separable(x, weight, rows, cols, padding, chunk_bytes)
+        return _separable(x, weight, rows, cols, padding, chunk_bytes, factors)
     raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
 
 
@@ -642,7 +797,7 @@ def _factors(kernels: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     return vertical.astype(kernels.dtype), horizontal.astype(kernels.dtype)
 
 
-def _separable(x, weight, rows, cols, padding, chunk_bytes=None) -> np.ndarray:
+def _separable(x, weight, rows, cols, padding, chunk_bytes=None, factors=None) -> np.ndarray:
     """The ``"separable"`` method (see the module docstring)."""
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
@@ -652,17 +807,26 @@ def _separable(x, weight, rows, cols, padding, chunk_bytes=None) -> np.ndarray:
         rows, cols = rr.ravel(), cc.ravel()
     out = np.zeros((n, o, len(rows)), dtype=x.dtype)
     if len(rows) and n:
-        tol = SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"])
-        vertical, horizontal = _factors(weight, tol)  # (O, C, kh, r), (kw, r)
+        if factors is None:
+            factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
+        vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
         _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes)
     return out if grid is None else out.reshape(n, o, *grid)
+
+
+def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(index, return_inverse=True)`` for indices >= 0, in linear time (no sort)."""
+    present = np.bincount(index) > 0
+    values = np.flatnonzero(present)
+    position = np.cumsum(present) - 1
+    return values, position[index]
 
 
 def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes) -> None:
     n, c, h, w = x.shape
     o, _, kh, r = vertical.shape
     kw = horizontal.shape[0]
-    ucols, col_index = np.unique(cols, return_inverse=True)
+    ucols, col_index = _distinct(cols)
     # the block of the padded input the sites read: rows r0..r1, columns c0..c1
     r0, r1 = int(rows.min()), int(rows.max()) + kh
     c0, c1 = int(ucols[0]), int(ucols[-1]) + kw

@@ -340,3 +340,88 @@ def test_separable_factors_rejects_bad_kernels():
         separable_factors(np.full((1, 3, 3), np.inf))
     with pytest.raises(TypeError, match="`kernels`"):
         separable_factors(np.ones((1, 3, 3), dtype=complex))
+
+
+# -- the cost model -------------------------------------------------------------------------
+def test_choose_method_weighs_separable_only_with_a_rank():
+    from cortex import choose_method
+
+    assert choose_method((1024, 1024), (31, 31), 16, n_sites=16_000) == "centers"
+    assert choose_method((1024, 1024), (31, 31), 16, n_sites=16_000, rank=9) == "separable"
+    # a dense map of one big kernel: the FFT, whatever the rank
+    assert choose_method((1024, 1024), (37, 37), 1, n_sites=1024**2, rank=2) == "fft"
+    # float32 makes the FFT cheaper relative to the patch GEMM (measured factors)
+    costs64 = correlation._costs((256, 256), (9, 9), 1, 4096, 1, 1, np.float64, None, None)
+    costs32 = correlation._costs((256, 256), (9, 9), 1, 4096, 1, 1, np.float32, None, None)
+    assert costs32["fft"] / costs32["centers"] < costs64["fft"] / costs64["centers"]
+
+
+def test_choose_method_measures_once_per_problem(monkeypatch):
+    calls = []
+    real = correlation._measure
+
+    def spy(key, candidates):
+        calls.append((key, tuple(candidates)))
+        return real(key, candidates)
+
+    monkeypatch.setattr(correlation, "_measure", spy)
+    monkeypatch.setattr(correlation, "_MEASURED", {})
+    problem = ((48, 40), (7, 7), 2, 60)
+    first = correlation.choose_method(*problem, rank=2, measure=True)
+    again = correlation.choose_method(*problem, rank=2, measure=True)
+    assert first == again and first in correlation.METHODS[1:]
+    assert len(calls) == 1  # cached
+    key, candidates = calls[0]
+    # a candidate predicted 10x slower than the best is not run
+    costs = correlation._costs(*problem, 1, 1, np.float64, 2, None)
+    assert set(candidates) == {m for m, c in costs.items() if c <= 10 * min(costs.values())}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dtype": np.int32}, TypeError, "`dtype` must be float32 or float64"),
+        ({"dtype": "complex"}, TypeError, "`dtype`"),
+        ({"rank": 0}, ValueError, "`rank` must be >= 1"),
+        ({"rank": 8}, ValueError, "`rank` must be at most kw = 7"),
+        ({"rank": 2, "n_columns": -1}, ValueError, "`n_columns` must be >= 0"),
+        ({"measure": "yes"}, TypeError, "`measure`"),
+        ({"n_images": 0}, ValueError, "`n_images` must be >= 1"),
+    ],
+)
+def test_choose_method_rejects_bad_arguments(kwargs, error, match):
+    from cortex import choose_method
+
+    with pytest.raises(error, match=match):
+        choose_method((48, 40), (7, 7), 2, 60, **kwargs)
+
+
+def test_choose_method_rejects_bad_shapes():
+    from cortex import choose_method
+
+    with pytest.raises(ValueError, match="`image_shape` must be"):
+        choose_method((48,), (7, 7), 2, 60)
+    with pytest.raises(ValueError, match="`kernel_shape` must be"):
+        choose_method((48, 40), 7, 2, 60)
+    with pytest.raises(ValueError, match="`image_shape` must be >= 1"):
+        choose_method((0, 40), (7, 7), 2, 60)
+
+
+def test_auto_picks_separable_for_sparse_low_rank_populations(rng, monkeypatch):
+    picked = []
+    real = correlation._separable
+
+    def spy(*args, **kwargs):
+        picked.append("separable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(correlation, "_separable", spy)
+    g = np.exp(-np.linspace(-3, 3, 31) ** 2)
+    kernels = np.stack([np.outer(g, g), np.outer(g, g[::-1] * 0.5)])
+    images = rng.standard_normal((1, 512, 512))
+    rows, cols = (a.ravel() for a in np.meshgrid(np.arange(0, 512, 16), np.arange(0, 512, 16)))
+    auto = correlate_sampled(images, kernels, rows, cols)
+    assert picked == ["separable"]
+    np.testing.assert_allclose(
+        auto, correlate_sampled(images, kernels, rows, cols, method="fft"), atol=1e-10
+    )
