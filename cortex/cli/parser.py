@@ -189,6 +189,12 @@ parameter_list = _argument_type(
 )
 
 
+def _nonempty_path(text: str, what: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name {what}, got {text!r}")
+    return Path(text)
+
+
 def directory(text: str) -> Path:
     """The argparse ``type`` of ``--out``: a path, not empty (``""`` would mean ``.``).
 
@@ -202,9 +208,23 @@ def directory(text: str) -> Path:
     pathlib.Path
         The path (the directory is created later, after every other check).
     """
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must name a directory, got {text!r}")
-    return Path(text)
+    return _nonempty_path(text, "a directory")
+
+
+def path(text: str) -> Path:
+    """The argparse ``type`` of a file or store path (``respond``): not empty.
+
+    Parameters
+    ----------
+    text : str
+        The command-line value.
+
+    Returns
+    -------
+    pathlib.Path
+        The path (checked by the command's setup).
+    """
+    return _nonempty_path(text, "a path")
 
 
 def _file_list(files: dict[str, str]) -> str:
@@ -492,24 +512,6 @@ def _add_train(sub: Any) -> None:
         "seed of the split, the initialisation and the shuffling (default: 0)",
     )
     cmd.set_defaults(subparser=cmd)
-
-
-def path(text: str) -> Path:
-    """The argparse ``type`` of a file or store path: not empty.
-
-    Parameters
-    ----------
-    text : str
-        The command-line value.
-
-    Returns
-    -------
-    pathlib.Path
-        The path (checked by the command's setup).
-    """
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must name a path, got {text!r}")
-    return Path(text)
 
 
 def _add_respond(sub: Any) -> None:
