@@ -66,6 +66,7 @@ from ._validation import (
     check_choice,
     check_finite,
     check_integer,
+    check_memory,
 )
 
 __all__ = [
@@ -198,7 +199,8 @@ def choose_method(
         there); default ``min(W, n_sites, 2 * sqrt(n_sites * W / H))``, a
         hexagonal lattice's.
     measure : bool, optional
-        Time the candidates instead of predicting (cached per problem).
+        Time the candidates instead of predicting (cached per problem); the
+        random problem timed must fit in :func:`cortex.memory_budget`.
 
     Returns
     -------
@@ -213,6 +215,9 @@ def choose_method(
     ValueError
         If a size or count is below 1 (``n_sites`` below 0), or ``rank`` is
         above ``kw``.
+    cortex.MemoryBudgetError
+        With ``measure=True``, if the problem to time would exceed
+        :func:`cortex.memory_budget`.
 
     Examples
     --------
@@ -306,6 +311,15 @@ def _measure(key: tuple, candidates: list[str]) -> str:
     import time
 
     (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns = key
+    itemsize = np.dtype(dtype).itemsize
+    # the random problem: images, sites, the output and one chunk of patches
+    check_memory(
+        n_images * n_channels * h * w * itemsize
+        + n_sites * (2 * 8 + n_images * n_kernels * itemsize)
+        + CHUNK_BYTES["separable"],
+        f"measuring the methods on n_images={n_images}, n_sites={n_sites} "
+        f"({h}x{w} px, {n_kernels} kernels)",
+    )
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n_images, n_channels, h, w)).astype(dtype)
     if rank is None:

@@ -518,6 +518,31 @@ if hasattr(cortex.nn, "to_torch"):
     add("nn", "from_torch('x')", "module", lambda: cortex.nn.from_torch("x"))
 
 
+if hasattr(cortex.correlation, "separable_factors"):
+    from cortex.correlation import separable_factors
+
+    add("core", "separable_factors(tol=nan)", "tol",
+        lambda: separable_factors(np.ones((1, 3, 3)), tol=float("nan")))
+    add("core", "separable_factors(tol=1.0)", "tol",
+        lambda: separable_factors(np.ones((1, 3, 3)), tol=1.0))
+    add("core", "separable_factors(inf kernel)", "kernels",
+        lambda: separable_factors(np.full((1, 3, 3), np.inf)))
+    add("core", "separable_factors(2-D)", "kernels",
+        lambda: separable_factors(np.ones((3, 3))))
+    add("core", "choose_method(rank=0)", "rank",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=0))
+    add("core", "choose_method(rank > kw)", "rank",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=6))
+    add("core", "choose_method(dtype=int)", "dtype",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, dtype=int))
+    add("core", "choose_method(image_shape=(0, 64))", "image_shape",
+        lambda: cortex.choose_method((0, 64), (5, 5), 1, 10))
+    add("core", "choose_method(n_sites=1e30, measure=True)", "n_sites",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10**30, measure=True))
+    add("core", "correlate_sampled(method='separable', nan image)", "images",
+        lambda: cortex.correlate_sampled(np.full((1, 8, 8), np.nan), np.ones((1, 3, 3)),
+                                         np.array([1]), np.array([1]), method="separable"))
+
 def _scale():
     import cortex.scale
 

@@ -425,3 +425,10 @@ def test_auto_picks_separable_for_sparse_low_rank_populations(rng, monkeypatch):
     np.testing.assert_allclose(
         auto, correlate_sampled(images, kernels, rows, cols, method="fft"), atol=1e-10
     )
+
+
+def test_measuring_a_problem_beyond_the_budget_is_refused(small_budget):
+    import cortex
+
+    with pytest.raises(cortex.MemoryBudgetError, match="n_sites=1000000000"):
+        correlation.choose_method((512, 512), (5, 5), 1, 10**9, measure=True)
