@@ -630,10 +630,12 @@ def _correlate(
     if method == "auto":
         padded = (h + 2 * padding[0], w + 2 * padding[1])
         rank = n_columns = None
-        if c == 1 and n_sites:  # populations: weigh the separable method too
+        if c == 1 and n_sites and not isinstance(rows, range):
+            # populations (sampled sites): weigh the separable method too; a ConvNet layer
+            # (a grid) does not pay for the decomposition on every forward pass
             factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
             rank = factors[1].shape[1]
-            n_columns = len(cols) if isinstance(cols, range) else len(_distinct(cols)[0])
+            n_columns = len(_distinct(cols)[0])
         method = choose_method(
             padded, (kh, kw), o, n_sites, n, c, dtype=x.dtype, rank=rank, n_columns=n_columns
         )
