@@ -838,20 +838,53 @@ def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, position[index]
 
 
+#: ``"separable"``: needed columns filtered together by one GEMM over the image columns
+#: they span (at most this many columns, and this many kernel widths): each pixel is
+#: then read about once instead of kw / spacing times, and the GEMM is wide.
+_SEPARABLE_GROUP = 16
+_SEPARABLE_SPAN = 4
+
+
+def _column_groups(starts: np.ndarray, kw: int) -> list[tuple[int, int, int]]:
+    """Runs ``(j0, j1, span)`` of sorted window starts whose windows span <= 4 kw columns."""
+    groups = []
+    j0, n = 0, len(starts)
+    limit = max(_SEPARABLE_SPAN * kw, kw)
+    while j0 < n:
+        j1 = j0 + 1
+        while j1 < n and j1 - j0 < _SEPARABLE_GROUP and starts[j1] - starts[j0] + kw <= limit:
+            j1 += 1
+        groups.append((j0, j1, int(starts[j1 - 1] - starts[j0]) + kw))
+        j0 = j1
+    return groups
+
+
+def _group_filters(offsets: np.ndarray, horizontal: np.ndarray, span: int) -> np.ndarray:
+    """``(span, q r)``: the horizontal factors of ``q`` windows at ``offsets`` in one matrix."""
+    kw, r = horizontal.shape
+    bank = np.zeros((span, len(offsets) * r), dtype=horizontal.dtype)
+    for jj, offset in enumerate(offsets):
+        bank[offset : offset + kw, jj * r : (jj + 1) * r] = horizontal
+    return bank
+
+
 def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes) -> None:
     n, c, h, w = x.shape
     o, _, kh, r = vertical.shape
     kw = horizontal.shape[0]
     ucols, col_index = _distinct(cols)
-    # the block of the padded input the sites read: rows r0..r1, columns c0..c1
+    # the padded rows the sites read, r0..r1; x's rows among them, ya..yb (x coordinates)
     r0, r1 = int(rows.min()), int(rows.max()) + kh
-    c0, c1 = int(ucols[0]), int(ucols[-1]) + kw
-    hb, wb = r1 - r0, c1 - c0
-    # where that block overlaps x (padded coordinates minus the padding)
+    hb = r1 - r0
     ya, yb = max(r0 - padding[0], 0), min(r1 - padding[0], h)
-    xa, xb = max(c0 - padding[1], 0), min(c1 - padding[1], w)
+    dy = padding[0] - r0  # x's row y is row y + dy of the filtered block
     row_in_block = rows - r0
-    starts = ucols - c0
+    starts = ucols - padding[1]  # window starts in x's columns (negative: in the padding)
+    groups = []
+    for j0, j1, span in _column_groups(starts, kw):
+        offsets = starts[j0:j1] - starts[j0]
+        groups.append((j0, j1, int(starts[j0]), span, offsets))
+    banks: dict[bytes, np.ndarray] = {}  # a lattice repeats its column offsets
     size = x.itemsize
     limit = CHUNK_BYTES["separable"]
     n_step = max(1, min(n, limit // max(len(ucols) * hb * r * size, 1)))
@@ -859,28 +892,66 @@ def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_byt
     for n0 in range(0, n, n_step):
         ns = min(n_step, n - n0)
         for ci in range(c):
-            block = np.zeros((ns, hb, wb), dtype=x.dtype)
-            if ya < yb and xa < xb:
-                dy, dx = padding[0] - r0, padding[1] - c0  # x's pixel (y, x) in the block
-                block[:, ya + dy : yb + dy, xa + dx : xb + dx] = x[n0 : n0 + ns, ci, ya:yb, xa:xb]
-            # rows filtered at the needed columns: one GEMM per column on a strided view
-            filtered = np.empty((len(ucols), ns, hb, r), dtype=x.dtype)
-            for j, start in enumerate(starts):
-                window = block[:, :, start : start + kw].reshape(ns * hb, kw)
-                np.matmul(window, horizontal, out=filtered[j].reshape(ns * hb, r))
-            # every site's (kh, r) column window is contiguous: a strided view, one gather
-            windows = np.lib.stride_tricks.as_strided(
-                filtered,
-                shape=(len(ucols), ns, hb - kh + 1, kh * r),
-                strides=(*filtered.strides[:3], size),
-                writeable=False,
-            )
+            images = x[n0 : n0 + ns, ci, ya:yb]  # the rows read: block rows ya + dy on
+            windows = _filtered_windows(images, groups, banks, horizontal, ya + dy, hb, kh)
+            # every site's (kh, r) window, gathered through the view, times the vertical factors
             coefficients = vertical[:, ci].reshape(o, kh * r).T  # (kh r, O)
             step = max(1, site_limit // (ns * kh * r * size))
             for s in range(0, len(rows), step):
-                picked = windows[col_index[s : s + step], :, row_in_block[s : s + step]]
-                values = picked.reshape(-1, kh * r) @ coefficients  # (S' ns, O)
-                out[n0 : n0 + ns, :, s : s + step] += values.reshape(-1, ns, o).transpose(1, 2, 0)
+                picked = windows[:, row_in_block[s : s + step], col_index[s : s + step]]
+                values = picked.reshape(-1, kh * r) @ coefficients  # (ns S', O)
+                out[n0 : n0 + ns, :, s : s + step] += values.reshape(ns, -1, o).transpose(0, 2, 1)
+
+
+def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndarray:
+    """Stage one of ``"separable"``: the rows of ``images`` filtered at the needed columns.
+
+    ``images`` ``(ns, rows, W)`` are the image rows the sites read, rows ``top`` on of
+    a block of ``hb`` padded rows (zero elsewhere).  Each group of
+    columns is one GEMM of the image columns it spans by its factors side by side.
+    Returns a read-only view ``(ns, hb - kh + 1, n_columns, kh, r)``: ``[i, row, j]``
+    is the window of a site whose window starts at ``row`` in column ``j``.  With few
+    factors a window is cheaper to gather whole than row by row, so the filtered
+    values are then transposed into ``(column, image, row, factor)`` order, where a
+    window is contiguous; with many, the GEMMs write them in place.
+    """
+    ns, n_rows, w = images.shape
+    r = horizontal.shape[1]
+    n_columns = groups[-1][1]
+    size = images.itemsize
+    whole = r <= 4
+    if whole:
+        filtered = np.zeros((n_columns, ns, hb, r), dtype=images.dtype)
+    else:  # filtered[i, row, j * r + m], written in place (the padding rows are zero)
+        filtered = np.empty((ns, hb, n_columns * r), dtype=images.dtype)
+        filtered[:, :top] = 0
+        filtered[:, top + n_rows :] = 0
+    for j0, j1, first, span, offsets in groups:
+        key = offsets.tobytes() + span.to_bytes(4, "little")
+        if key not in banks:  # a lattice repeats its column offsets
+            banks[key] = _group_filters(offsets, horizontal, span)
+        bank = banks[key]
+        for i in range(ns):
+            if first >= 0 and first + span <= w:
+                source = images[i, :, first : first + span]  # a strided view
+            else:  # the windows reach into the zero padding: a padded strip
+                source = np.zeros((n_rows, span), dtype=images.dtype)
+                lo, hi = max(first, 0), min(first + span, w)
+                if lo < hi:
+                    source[:, lo - first : hi - first] = images[i, :, lo:hi]
+            if whole:
+                values = (source @ bank).reshape(n_rows, j1 - j0, r)
+                filtered[j0:j1, i, top : top + n_rows] = values.transpose(1, 0, 2)
+            else:
+                np.matmul(source, bank, out=filtered[i, top : top + n_rows, j0 * r : j1 * r])
+    st = filtered.strides
+    if whole:
+        strides = (st[1], st[2], st[0], st[2], st[3])
+    else:
+        strides = (st[0], st[1], r * size, st[1], size)
+    return np.lib.stride_tricks.as_strided(
+        filtered, shape=(ns, hb - kh + 1, n_columns, kh, r), strides=strides, writeable=False
+    )
 
 
 #: Images per chunk of the sampled-site ``"centers"`` path: at least / at most.  The
