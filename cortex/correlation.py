@@ -119,21 +119,23 @@ _THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this m
 
 # Cost model of choose_method, in nanoseconds, fitted on a 2-core x86-64 machine
 # (numpy 2.4 / scipy 1.17, OpenBLAS, one BLAS thread) against measured times of each
-# method over images of 256-1024 px, 9x9 and 31x31 kernels, 1 and 16 kernels (of rank
-# 1 and 9) and square lattices 1-16 px apart; only the ratios matter.
+# method over images of 256-1024 px, 9x9 and 31x31 kernels, 1, 2 and 16 kernels (of
+# rank 1, 2 and 9) and square and hexagonal lattices 1-16 px apart (separable: 77
+# problems per dtype, median error 10-16%); only the ratios matter.
 _NS_FFT = 0.55  # per P * log2(P) of one 2-D real FFT of P padded pixels
 _NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
-_NS_SITE = 110.0  # per sampled site (centers method: indexing, chunk loop)
-_NS_GATHER = 0.53  # per gathered patch pixel (centers method)
-_NS_GEMM = 0.07  # per multiply-add of the patch-matrix product (centers method)
-# separable, by dtype: per pixel of the padded block, per needed column (a GEMM call),
-# per multiply-add of the row filtering, per site, per multiply-add at the sites
+# centers, by dtype: per sampled site (indexing, chunk loop), per gathered patch pixel,
+# per multiply-add of the patch-matrix product
+_NS_CENTERS = {"float64": (84.5, 0.458, 0.0732), "float32": (79.3, 0.204, 0.0541)}
+# separable, by dtype: per pixel, per group of columns (a GEMM call), per multiply-add of
+# the row filtering (a group's span x its columns x rank), per site, per multiply-add at
+# the sites
 _NS_SEPARABLE = {
-    "float64": (1.39, 6600.0, 0.168, 51.0, 0.10),
-    "float32": (0.87, 5600.0, 0.114, 38.0, 0.034),
+    "float64": (0.43, 17_210.0, 0.091, 37.7, 0.132),
+    "float32": (0.51, 17_480.0, 0.046, 25.1, 0.078),
 }
 # float32 against float64, measured on the same problems (medians)
-_FLOAT32_SPEED = {"fft": 0.4, "direct": 1.0, "centers": 0.7}
+_FLOAT32_SPEED = {"fft": 0.4, "direct": 1.0}
 
 #: Choices of :func:`choose_method` with ``measure=True``, per problem (this process).
 _MEASURED: dict[tuple, str] = {}
@@ -162,8 +164,9 @@ def choose_method(
     * ``"centers"``:
       ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``;
     * ``"separable"`` (only when ``rank`` is given): ``n_images * (c_pixel * H * W
-      + n_columns * (c_column + H * kw * rank * c_row) + n_sites * (c_site' + kh *
-      rank * n_kernels * c_mac))``;
+      + n_groups * (c_group + H * span * q * rank * c_row) + n_sites * (c_site' + kh *
+      rank * n_kernels * c_mac))``, the needed columns filtered in ``n_groups``
+      groups of ``q`` columns spanning ``span`` image columns;
 
     each times ``n_channels``, and for float32 times a factor measured
     against float64 (``"separable"`` has constants of its own per dtype).
@@ -223,7 +226,7 @@ def choose_method(
     --------
     >>> choose_method((1024, 1024), (31, 31), 16, n_sites=16_000)
     'centers'
-    >>> choose_method((1024, 1024), (31, 31), 16, n_sites=16_000, rank=9)
+    >>> choose_method((1024, 1024), (37, 37), 1, n_sites=16_000, rank=2)  # a DoG
     'separable'
     >>> choose_method((256, 256), (9, 9), 1, n_sites=256 * 256)
     'fft'
@@ -279,13 +282,13 @@ def _costs(
     costs = {
         "fft": n_channels * (n_kernels + n_images * (1 + n_kernels)) * _NS_FFT * fft_size,
         "direct": n_channels * n_images * n_kernels * h * w * taps * _NS_DIRECT,
-        "centers": n_channels
-        * n_images
-        * n_sites
-        * (_NS_SITE + taps * (_NS_GATHER + n_kernels * _NS_GEMM)),
     }
     if name == "float32":
         costs = {method: cost * _FLOAT32_SPEED[method] for method, cost in costs.items()}
+    site, gather, gemm = _NS_CENTERS[name]
+    costs["centers"] = (
+        n_channels * n_images * n_sites * (site + taps * (gather + n_kernels * gemm))
+    )
     if rank is not None:
         rank = check_integer(rank, "rank", minimum=1)
         if rank > kw:
@@ -293,13 +296,14 @@ def _costs(
         if n_columns is None:
             n_columns = int(min(w, n_sites, 2 * math.sqrt(n_sites * w / h)))
         n_columns = check_integer(n_columns, "n_columns", minimum=0)
-        pixel, column, row_mac, site, site_mac = _NS_SEPARABLE[name]
+        pixel, group, row_mac, site, site_mac = _NS_SEPARABLE[name]
+        n_groups, q, span = _group_shape(n_columns, w, kw)
         costs["separable"] = (
             n_channels
             * n_images
             * (
                 pixel * h * w
-                + n_columns * (column + h * kw * rank * row_mac)
+                + n_groups * (group + h * span * q * rank * row_mac)
                 + n_sites * (site + kh * rank * n_kernels * site_mac)
             )
         )
@@ -843,6 +847,15 @@ def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: then read about once instead of kw / spacing times, and the GEMM is wide.
 _SEPARABLE_GROUP = 16
 _SEPARABLE_SPAN = 4
+
+
+def _group_shape(n_columns: int, width: int, kw: int) -> tuple[int, int, int]:
+    """``(groups, columns per group, span)`` of :func:`_column_groups` on evenly spaced columns."""
+    spacing = width / max(n_columns, 1)
+    limit = max(_SEPARABLE_SPAN * kw, kw)
+    q = int(min(_SEPARABLE_GROUP, max(n_columns, 1), (limit - kw) // max(spacing, 1e-9) + 1))
+    span = int((q - 1) * spacing) + kw
+    return math.ceil(n_columns / q), q, span
 
 
 def _column_groups(starts: np.ndarray, kw: int) -> list[tuple[int, int, int]]:

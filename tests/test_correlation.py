@@ -346,11 +346,12 @@ def test_separable_factors_rejects_bad_kernels():
 def test_choose_method_weighs_separable_only_with_a_rank():
     from cortex import choose_method
 
-    assert choose_method((1024, 1024), (31, 31), 16, n_sites=16_000) == "centers"
-    assert choose_method((1024, 1024), (31, 31), 16, n_sites=16_000, rank=9) == "separable"
+    # a DoG (rank 2) on a sparse mosaic: centers without the rank, separable with it
+    assert choose_method((1024, 1024), (37, 37), 1, n_sites=16_000) == "centers"
+    assert choose_method((1024, 1024), (37, 37), 1, n_sites=16_000, rank=2) == "separable"
     # a dense map of one big kernel: the FFT, whatever the rank
     assert choose_method((1024, 1024), (37, 37), 1, n_sites=1024**2, rank=2) == "fft"
-    # float32 makes the FFT cheaper relative to the patch GEMM (measured factors)
+    # float32 makes the FFT cheaper relative to the patch GEMM (measured constants)
     costs64 = correlation._costs((256, 256), (9, 9), 1, 4096, 1, 1, np.float64, None, None)
     costs32 = correlation._costs((256, 256), (9, 9), 1, 4096, 1, 1, np.float32, None, None)
     assert costs32["fft"] / costs32["centers"] < costs64["fft"] / costs64["centers"]
