@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any
@@ -491,22 +491,109 @@ class Mosaic:
                 f"[{_SCALE_RANGE[0]:g}, {_SCALE_RANGE[1]:g}], got values from {lo:g} to {hi:g} "
                 f"(intercept={intercept:g}, slope={slope:g}, reference_size={reference:g})"
             )
-        if n_levels is None and rtol is not None:
-            wanted = math.log(hi / lo) / (2 * math.log1p(rtol)) - 1e-12
-            check_memory(
-                24.0 * wanted, f"quantising the RF scales to {wanted:.3g} levels (rtol={rtol:g})"
-            )
-            n_levels = max(1, math.ceil(wanted))
-        if n_levels is not None:
-            check_memory(24.0 * n_levels, f"quantising the RF scales to {n_levels} levels")
-            if hi > lo * (1 + 1e-12):
-                edges = np.geomspace(lo, hi, n_levels + 1)
-                idx = np.clip(np.searchsorted(edges, scales, side="right") - 1, 0, n_levels - 1)
-                centres = np.sqrt(edges[:-1] * edges[1:])
-                scales = centres[idx]
-            else:  # one size up to rounding: one level
-                scales = np.full_like(scales, lo)
+        scales = _quantised(scales, n_levels, rtol)
         return replace(self, scales=scales)
+
+    def with_coverage(
+        self,
+        rf: ReceptiveField,
+        target: float | Callable[[np.ndarray], np.ndarray],
+        level: str | float = "half-max",
+        *,
+        n_levels: int | None = None,
+        rtol: float | None = 0.002,
+    ) -> Mosaic:
+        """Size each neuron's RF so the mosaic covers the field ``target`` times over.
+
+        The coverage factor of a mosaic (the mean number of RF contours over
+        a point) is its density times the contour area.  Here each site gets
+        the RF whose contour area at ``level`` is ``target`` times the area
+        of its own tile of the field (its Voronoi cell, clipped to the
+        field's extent): the tiles sum to the field, so the coverage factor
+        (:meth:`coverage_factor`) is
+        ``target`` exactly for a uniform target, on any mosaic (lattice,
+        Poisson-disk, foveated), and follows ``target(eccentricity)`` where
+        it varies.  Midget ganglion cells tile the retina with a coverage of
+        about 1, parasol cells about 3 (Dacey 1993, J Neurosci 13:5334).
+
+        Parameters
+        ----------
+        rf : ReceptiveField
+            The RF model at scale 1; every neuron gets ``rf.scaled(scale)``.
+        target : float or callable
+            The coverage factor, in ``(0, 1e6]``, or a function of
+            eccentricity (deg, an array) returning one per site.
+        level : {"sigma", "half-max"} or float, optional
+            The contour that counts (as :meth:`coverage`).
+        n_levels, rtol : optional
+            Quantise the scales as :meth:`with_eccentricity_scaling` (default:
+            sizes within 0.2% of the exact ones, so coverage within 0.4%);
+            the quantised scales are then rescaled together so the total RF
+            area is unchanged.
+
+        Returns
+        -------
+        Mosaic
+            The same centres with the new scales.
+
+        Raises
+        ------
+        TypeError
+            If ``rf`` is not a ReceptiveField or ``target`` not a number or a
+            callable.
+        ValueError
+            If ``target`` (or what it returns: one finite value > 0 per site)
+            is out of range, the mosaic has fewer than 2 sites, or the scales
+            leave ``[1e-6, 1e6]``.
+        cortex.MemoryBudgetError
+            If the tiling (about 2 KiB per site) would exceed the budget.
+
+        Examples
+        --------
+        >>> from cortex import Gaussian, Mosaic, VisualField
+        >>> field = VisualField(4.0, 4.0, pixels_per_degree=16)
+        >>> mosaic = Mosaic.from_lattice(field, 0.2, "hexagonal").with_coverage(Gaussian(0.1), 3.0)
+        >>> counts = mosaic.coverage(Gaussian(0.1))  # RFs over each pixel
+        >>> round(float(counts[16:-16, 16:-16].mean()), 1)  # away from the border
+        3.0
+        """
+        _check_rf(rf)
+        a, b, _ = rf.contour(level)
+        if callable(target) and not isinstance(target, Real):
+            values = np.asarray(target(self.eccentricity), dtype=float)
+            if values.shape not in ((), (self.n_neurons,)):
+                raise ValueError(
+                    f"`target` must return one coverage per site ({self.n_neurons}), got shape "
+                    f"{values.shape}"
+                )
+            values = np.broadcast_to(values, (self.n_neurons,))
+            if not np.all(np.isfinite(values)) or np.any(values <= 0) or np.any(values > 1e6):
+                raise ValueError(
+                    "`target` must return coverage factors in (0, 1e6], got values from "
+                    f"{np.nanmin(values):g} to {np.nanmax(values):g}"
+                )
+        else:
+            values = check_range(check_positive(target, "target"), "target", 0.0, 1e6)
+        if self.n_neurons < 2:
+            raise ValueError("`with_coverage` needs at least 2 sites to tile the field")
+        left, right, bottom, top = self.field.extent
+        tiles = _tile_areas(self.centers, ((right - left) / 2, (top - bottom) / 2))
+        exact = np.sqrt(values * tiles / (math.pi * a * b))
+        lo, hi = float(exact.min()), float(exact.max())
+        if lo < _SCALE_RANGE[0] or hi > _SCALE_RANGE[1]:
+            raise ValueError(
+                f"the RF scales for coverage {target if np.ndim(values) == 0 else 'target(E)'} "
+                f"must be in [{_SCALE_RANGE[0]:g}, {_SCALE_RANGE[1]:g}], got values from {lo:g} "
+                f"to {hi:g}; choose a smaller or larger `rf`"
+            )
+        if n_levels is not None:
+            n_levels = check_integer(n_levels, "n_levels", minimum=1)
+        elif rtol is not None:
+            rtol = check_range(check_positive(rtol, "rtol"), "rtol", 0.0, 1.0, low_open=True)
+        scales = _quantised(exact, n_levels, rtol)
+        # the same total RF area as the exact scales: the coverage factor stays exact
+        scales = scales * math.sqrt(float(np.sum(exact**2) / np.sum(scales**2)))
+        return replace(self, scales=np.clip(scales, *_SCALE_RANGE))
 
     # -- geometry ------------------------------------------------------------
     @property
@@ -703,6 +790,62 @@ class Mosaic:
             )
             return True
         return False
+
+
+def _quantised(scales: np.ndarray, n_levels: int | None, rtol: float | None) -> np.ndarray:
+    """Scales snapped to geometric levels (``n_levels``, or as many as ``rtol`` asks for)."""
+    lo, hi = float(scales.min()), float(scales.max())
+    if n_levels is None and rtol is not None:
+        wanted = math.log(hi / lo) / (2 * math.log1p(rtol)) - 1e-12
+        check_memory(
+            24.0 * wanted, f"quantising the RF scales to {wanted:.3g} levels (rtol={rtol:g})"
+        )
+        n_levels = max(1, math.ceil(wanted))
+    if n_levels is None:
+        return scales
+    check_memory(24.0 * n_levels, f"quantising the RF scales to {n_levels} levels")
+    if hi <= lo * (1 + 1e-12):  # one size up to rounding: one level
+        return np.full_like(scales, lo)
+    edges = np.geomspace(lo, hi, n_levels + 1)
+    idx = np.clip(np.searchsorted(edges, scales, side="right") - 1, 0, n_levels - 1)
+    return np.sqrt(edges[:-1] * edges[1:])[idx]
+
+
+#: bytes per site of :func:`_tile_areas` (the Voronoi diagram of five copies of the sites)
+_TILE_BYTES_PER_SITE = 2048
+
+
+def _tile_areas(centers: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
+    """Area (deg^2) of each site's Voronoi cell clipped to the rectangle ``|x| <= hw, |y| <= hh``.
+
+    The sites are mirrored across the four edges: the bisector of a site and
+    its mirror image is the edge, so the cells of the original sites are
+    their Voronoi cells clipped to the rectangle, bounded, and they tile it.
+    """
+    from scipy.spatial import Voronoi
+
+    n = len(centers)
+    check_memory(_TILE_BYTES_PER_SITE * n, f"the Voronoi tiling of {n} sites")
+    hw, hh = limits
+    x, y = centers[:, 0], centers[:, 1]
+    mirrored = [
+        centers,
+        np.column_stack([2 * hw - x, y]),
+        np.column_stack([-2 * hw - x, y]),
+        np.column_stack([x, 2 * hh - y]),
+        np.column_stack([x, -2 * hh - y]),
+    ]
+    diagram = Voronoi(np.concatenate(mirrored))
+    regions = [diagram.regions[r] for r in diagram.point_region[:n]]
+    sizes = np.fromiter((len(r) for r in regions), dtype=np.intp, count=n)
+    flat = np.fromiter((v for r in regions for v in r), dtype=np.intp, count=int(sizes.sum()))
+    vx, vy = diagram.vertices[flat, 0], diagram.vertices[flat, 1]
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    # the next vertex of each polygon (cyclically): the shoelace formula, polygon by polygon
+    following = np.arange(flat.size) + 1
+    following[np.cumsum(sizes) - 1] = starts
+    cross = vx * vy[following] - vx[following] * vy
+    return 0.5 * np.abs(np.add.reduceat(cross, starts))
 
 
 def _refuse_bools(value: object, name: str) -> None:

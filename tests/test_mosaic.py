@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 from strategies import NON_FINITE, budget, log_uniform, outside, refused_cheaply
@@ -451,3 +451,91 @@ def test_valid_lattices_are_unchanged():
     b = Mosaic.from_lattice(FIELD, 0.5, "jittered", seed=np.random.default_rng(3))
     np.testing.assert_array_equal(a.centers, b.centers)
     assert Mosaic(FIELD, [[0.0, 0.0]], lattice="custom").spacing != 0  # nan stays nan
+
+
+# -- target coverage --------------------------------------------------------------------------
+def _interior_coverage(mosaic, rf, margin_px):
+    counts = mosaic.coverage(rf)
+    return float(counts[margin_px:-margin_px, margin_px:-margin_px].mean())
+
+
+@settings(deadline=None, max_examples=15)
+@given(
+    n=st.integers(2, 200),
+    seed=st.integers(0, 2**16),
+    size=st.tuples(st.floats(1.0, 6.0), st.floats(1.0, 6.0)),
+)
+def test_tiles_partition_the_field(n, seed, size):
+    from cortex.mosaic import _tile_areas
+
+    field = VisualField(size[0], size[1], pixels_per_degree=10)
+    rng = np.random.default_rng(seed)
+    hw, hh = field.limits
+    centers = rng.uniform([-hw, -hh], [hw, hh], (n, 2))
+    areas = _tile_areas(centers, (size[0] / 2, size[1] / 2))
+    assert np.all(areas > 0)
+    np.testing.assert_allclose(areas.sum(), size[0] * size[1], rtol=1e-9)
+
+
+def test_tiles_of_a_lattice_are_its_cells():
+    from cortex.mosaic import _tile_areas
+
+    field = VisualField(6.0, 6.0, pixels_per_degree=20)
+    for lattice, cell in (("square", 0.3**2), ("hexagonal", math.sqrt(3) / 2 * 0.3**2)):
+        mosaic = Mosaic.from_lattice(field, 0.3, lattice)
+        areas = _tile_areas(mosaic.centers, (3.0, 3.0))
+        inner = np.max(np.abs(mosaic.centers), axis=1) < 2.5
+        np.testing.assert_allclose(areas[inner], cell, rtol=1e-9)
+
+
+@pytest.mark.parametrize("target", [1.0, 3.0])
+@pytest.mark.parametrize("kind", ["hexagonal", "square", "random"])
+def test_with_coverage_reaches_a_uniform_target(kind, target):
+    # midget-like (1) and parasol-like (3) coverage, on lattices and on random centres
+    field = VisualField(5.0, 5.0, pixels_per_degree=32)
+    rf = Gaussian(0.05)
+    if kind == "random":
+        rng = np.random.default_rng(7)
+        base = Mosaic(field, rng.uniform(-2.45, 2.45, (600, 2)))
+    else:
+        base = Mosaic.from_lattice(field, 0.2, kind)
+    mosaic = base.with_coverage(rf, target)
+    np.testing.assert_array_equal(mosaic.centers, base.centers)
+    # the mean number of RFs over a pixel, away from the border: within 2% of the target
+    assert abs(_interior_coverage(mosaic, rf, 32) / target - 1) < 0.02
+    if kind == "random":  # custom centres: the coverage factor is the target exactly
+        assert mosaic.coverage_factor(rf) == pytest.approx(target, rel=1e-9)
+
+
+def test_with_coverage_follows_a_function_of_eccentricity():
+    field = VisualField(6.0, 6.0, pixels_per_degree=40)
+    rf = Gaussian(0.05)
+    mosaic = Mosaic.from_lattice(field, 0.12, "hexagonal").with_coverage(rf, lambda e: 1 + 0.5 * e)
+    counts = mosaic.coverage(rf)
+    x, y = field.grid()
+    e = np.hypot(x, y)
+    for lo in (0.5, 1.0, 1.5, 2.0, 2.5):
+        ring = (e >= lo) & (e < lo + 0.5)
+        assert abs(counts[ring].mean() / (1 + 0.5 * e[ring]).mean() - 1) < 0.02
+
+
+def test_with_coverage_rejects_bad_targets():
+    field = VisualField(2.0, 2.0, pixels_per_degree=10)
+    mosaic = Mosaic.from_lattice(field, 0.3, "hexagonal")
+    rf = Gaussian(0.1)
+    with pytest.raises(ValueError, match="`target` must be > 0"):
+        mosaic.with_coverage(rf, 0.0)
+    with pytest.raises(ValueError, match="`target` must be finite"):
+        mosaic.with_coverage(rf, float("nan"))
+    with pytest.raises(TypeError, match="`target`"):
+        mosaic.with_coverage(rf, "three")
+    with pytest.raises(ValueError, match="`target` must return coverage factors in"):
+        mosaic.with_coverage(rf, lambda e: -e)
+    with pytest.raises(ValueError, match="`target` must return one coverage per site"):
+        mosaic.with_coverage(rf, lambda e: np.ones(3))
+    with pytest.raises(TypeError, match="`rf` must be a ReceptiveField"):
+        mosaic.with_coverage("gaussian", 1.0)
+    with pytest.raises(ValueError, match="at least 2 sites"):
+        Mosaic(field, [[0.0, 0.0]]).with_coverage(rf, 1.0)
+    with pytest.raises(ValueError, match="RF scales for coverage"):
+        mosaic.with_coverage(Gaussian(1e-9 * 1000), 1e6)
