@@ -1,4 +1,4 @@
-"""Plots of RF kernels, mosaics, coverage and population responses.
+"""Plots of RF kernels, mosaics and their statistics, coverage and population responses.
 
 This is the only module of :mod:`cortex` that imports matplotlib; nothing in
 the core imports it.  Every function follows one pattern: it takes the data,
@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.collections import EllipseCollection
+from matplotlib.collections import EllipseCollection, PolyCollection
 from matplotlib.colors import BoundaryNorm, Colormap, to_rgba_array
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
@@ -41,21 +41,31 @@ from ._validation import (
 )
 from .analysis import GaborFit, TuningCurve
 from .mosaic import Mosaic
+from .mosaic_stats import (
+    DensityRecoveryProfile,
+    NearestNeighbors,
+    _voronoi,
+    density_recovery_profile,
+    nearest_neighbor_distances,
+)
 from .population import Population
 from .receptive_fields import ReceptiveField, _check_n_sigma
 from .visual_field import VisualField
 
 __all__ = [
     "plot_coverage",
+    "plot_density_recovery_profile",
     "plot_filter_grid",
     "plot_image",
     "plot_kernel",
     "plot_layer_tiling",
     "plot_mapping_convergence",
     "plot_mosaic",
+    "plot_nn_histogram",
     "plot_response_map",
     "plot_rf_map",
     "plot_tuning_curve",
+    "plot_voronoi",
 ]
 
 _PARTS = ("real", "imag", "abs")
@@ -478,6 +488,296 @@ def plot_coverage(
             bar.locator = MaxNLocator(integer=True)
             bar.update_ticks()
         bar.minorticks_off()
+    return ax
+
+
+# -- mosaic statistics -------------------------------------------------------
+_HIST_BIN_RULES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")
+
+
+def _check_bins(bins: object) -> int | str:
+    """``bins`` of a histogram: an int >= 1 or the name of a numpy rule."""
+    if isinstance(bins, str):
+        return check_choice(bins, "bins", _HIST_BIN_RULES)
+    if isinstance(bins, bool | np.bool_) or not isinstance(bins, int | np.integer):
+        raise TypeError(
+            f"`bins` must be an integer >= 1 or one of {_HIST_BIN_RULES}, got {_describe(bins)}"
+        )
+    return check_integer(bins, "bins", minimum=1)
+
+
+def plot_nn_histogram(
+    data: Mosaic | NearestNeighbors,
+    ax: Axes | None = None,
+    *,
+    bins: int | str = "auto",
+    edge_correction: bool = True,
+    show_mean: bool = True,
+    **kwargs: object,
+) -> Axes:
+    """Histogram of the nearest-neighbour distances of a mosaic (Wassle & Riemann 1978).
+
+    Parameters
+    ----------
+    data : Mosaic or cortex.mosaic_stats.NearestNeighbors
+        A mosaic (measured with
+        :func:`~cortex.mosaic_stats.nearest_neighbor_distances`) or the
+        distances already measured.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    bins : int or str, optional
+        Number of bins (>= 1) or a :func:`numpy.histogram_bin_edges` rule
+        (``"auto"``, ``"fd"``, ``"doane"``, ``"scott"``, ``"stone"``,
+        ``"rice"``, ``"sturges"``, ``"sqrt"``).
+    edge_correction : bool, optional
+        Passed to :func:`~cortex.mosaic_stats.nearest_neighbor_distances`
+        when ``data`` is a Mosaic (checked, unused otherwise).
+    show_mean : bool, optional
+        Mark the mean distance with a dashed vertical line.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.stairs` (the histogram, one
+        artist), e.g. ``color``, ``alpha``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: distances (deg) along x, counts of centres along
+        y; the title gives the mean distance, the regularity index and how
+        many centres were kept.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is neither a Mosaic nor a NearestNeighbors, ``bins`` is
+        neither an int nor a string, a flag is not a bool, or ``ax`` is not
+        an Axes.
+    ValueError
+        If ``bins`` is < 1 or an unknown rule.
+    cortex.MemoryBudgetError
+        As :func:`~cortex.mosaic_stats.nearest_neighbor_distances`.
+    """
+    bins = _check_bins(bins)
+    edge_correction = check_bool(edge_correction, "edge_correction")
+    show_mean = check_bool(show_mean, "show_mean")
+    _check_ax(ax)
+    if isinstance(data, Mosaic):
+        data = nearest_neighbor_distances(data, edge_correction=edge_correction)
+    elif not isinstance(data, NearestNeighbors):
+        raise TypeError(f"`data` must be a Mosaic or a NearestNeighbors, got {type(data).__name__}")
+    ax = _get_ax(ax)
+    distances = data.distances
+    if distances.size and np.ptp(distances) <= 1e-12 * float(distances.max()):
+        # a lattice: every distance equal, one bin around it (a rule would find no width)
+        value = float(distances[0])
+        counts, edges = np.array([distances.size]), np.array([0.95 * value, 1.05 * value])
+    elif distances.size:
+        counts, edges = np.histogram(distances, bins=bins)
+    else:
+        counts, edges = np.zeros(1, dtype=np.intp), np.array([0.0, 1.0])
+    kwargs.setdefault("fill", True)
+    ax.stairs(counts, edges, **kwargs)
+    if show_mean and distances.size:
+        ax.axvline(data.mean, color="k", linestyle="--", linewidth=1.0, label="mean")
+    ax.set_xlabel("nearest-neighbour distance (deg)")
+    ax.set_ylabel("centres")
+    if distances.size:
+        ax.set_title(
+            f"mean {data.mean:.3g} deg, regularity index {data.regularity_index:.3g} "
+            f"(n = {distances.size})",
+            fontsize="medium",
+        )
+    else:
+        ax.set_title("no centre kept", fontsize="medium")
+    return ax
+
+
+def plot_density_recovery_profile(
+    data: Mosaic | DensityRecoveryProfile,
+    ax: Axes | None = None,
+    *,
+    bin_width: float | None = None,
+    max_radius: float | None = None,
+    edge_correction: bool = True,
+    show_mean: bool = True,
+    show_effective_radius: bool = True,
+    **kwargs: object,
+) -> Axes:
+    """Draw the density recovery profile of a mosaic (Rodieck 1991).
+
+    Parameters
+    ----------
+    data : Mosaic or cortex.mosaic_stats.DensityRecoveryProfile
+        A mosaic (measured with
+        :func:`~cortex.mosaic_stats.density_recovery_profile`) or the
+        profile already measured.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    bin_width, max_radius, edge_correction : optional
+        Passed to :func:`~cortex.mosaic_stats.density_recovery_profile` when
+        ``data`` is a Mosaic (checked, unused otherwise).
+    show_mean : bool, optional
+        Draw the mean density as a dashed horizontal line.
+    show_effective_radius : bool, optional
+        Mark Rodieck's effective radius with a dotted vertical line.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.stairs` (the profile, one
+        artist), e.g. ``color``, ``alpha``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: distance from a centre (deg) along x, density
+        (centres per deg**2) along y; the title gives the effective radius.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is neither a Mosaic nor a DensityRecoveryProfile, a flag
+        is not a bool, or ``ax`` is not an Axes; or as
+        :func:`~cortex.mosaic_stats.density_recovery_profile`.
+    ValueError
+        As :func:`~cortex.mosaic_stats.density_recovery_profile`.
+    cortex.MemoryBudgetError
+        As :func:`~cortex.mosaic_stats.density_recovery_profile`.
+    """
+    show_mean = check_bool(show_mean, "show_mean")
+    show_effective_radius = check_bool(show_effective_radius, "show_effective_radius")
+    _check_ax(ax)
+    if isinstance(data, Mosaic):
+        data = density_recovery_profile(
+            data, bin_width=bin_width, max_radius=max_radius, edge_correction=edge_correction
+        )
+    elif isinstance(data, DensityRecoveryProfile):
+        if bin_width is not None:
+            check_positive(bin_width, "bin_width")
+        if max_radius is not None:
+            check_positive(max_radius, "max_radius")
+        check_bool(edge_correction, "edge_correction")
+    else:
+        raise TypeError(
+            f"`data` must be a Mosaic or a DensityRecoveryProfile, got {type(data).__name__}"
+        )
+    ax = _get_ax(ax)
+    kwargs.setdefault("fill", True)
+    ax.stairs(data.density, data.radii, **kwargs)
+    if show_mean:
+        ax.axhline(
+            data.mean_density, color="k", linestyle="--", linewidth=1.0, label="mean density"
+        )
+    if show_effective_radius:
+        ax.axvline(
+            data.effective_radius,
+            color="C3",
+            linestyle=":",
+            linewidth=1.2,
+            label="effective radius",
+        )
+    if show_mean or show_effective_radius:
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlim(data.radii[0], data.radii[-1])
+    ax.set_xlabel("distance from a centre (deg)")
+    ax.set_ylabel("density (centres / deg$^2$)")
+    ax.set_title(f"effective radius {data.effective_radius:.3g} deg", fontsize="medium")
+    return ax
+
+
+def plot_voronoi(
+    mosaic: Mosaic,
+    ax: Axes | None = None,
+    *,
+    edge_correction: bool = True,
+    cmap: str | Colormap = "viridis",
+    colorbar: bool = True,
+    show_centers: bool = True,
+    edgecolor: object = "0.3",
+    linewidth: float = 0.5,
+    **kwargs: object,
+) -> Axes:
+    """Draw a mosaic's Voronoi cells, coloured by area, with the centres dotted.
+
+    Parameters
+    ----------
+    mosaic : Mosaic
+        The RF centres.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    edge_correction : bool, optional
+        Draw only the cells :func:`~cortex.mosaic_stats.voronoi_areas` keeps
+        (no centre outside the field could change them); False draws every
+        bounded cell.  Unbounded cells are never drawn.
+    cmap : str or matplotlib.colors.Colormap, optional
+        Colormap of the cell areas.
+    colorbar : bool, optional
+        Add a colorbar labelled "cell area (deg^2)" (when a cell is drawn).
+    show_centers : bool, optional
+        Mark every centre with a small black dot (one scatter).
+    edgecolor : color, optional
+        Outline of the cells.
+    linewidth : float, optional
+        Outline width in points, in ``[0, 1000]``.
+    **kwargs
+        Passed to :class:`matplotlib.collections.PolyCollection` (all cells
+        are one collection), e.g. ``alpha``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on, in degrees with an equal aspect, limited to the
+        field's extent with its border drawn; the title gives the areas'
+        coefficient of variation and how many cells were kept.
+
+    Raises
+    ------
+    TypeError
+        If ``mosaic`` is not a Mosaic, a flag is not a bool, ``cmap`` is
+        neither a name nor a Colormap, ``linewidth`` not a number, a colour is
+        None or a bool, or ``ax`` is not an Axes.
+    ValueError
+        If ``cmap`` is not a registered colormap, ``edgecolor`` is not a
+        colour, or ``linewidth`` is not in ``[0, 1000]``.
+    cortex.MemoryBudgetError
+        As :func:`~cortex.mosaic_stats.voronoi_areas`.
+    """
+    if not isinstance(mosaic, Mosaic):
+        raise TypeError(f"`mosaic` must be a Mosaic, got {type(mosaic).__name__}")
+    edge_correction = check_bool(edge_correction, "edge_correction")
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
+    show_centers = check_bool(show_centers, "show_centers")
+    _check_color(edgecolor, "edgecolor")
+    linewidth = check_range(
+        check_positive(linewidth, "linewidth", allow_zero=True), "linewidth", 0.0, _MAX_LINEWIDTH
+    )
+    _check_ax(ax)
+    areas, index, vertices, starts = _voronoi(mosaic, edge_correction)
+    ax = _get_ax(ax)
+    cells = PolyCollection(
+        np.split(vertices, starts[1:]) if index.size else [],
+        array=areas,
+        cmap=cmap,
+        edgecolors=edgecolor,
+        linewidths=linewidth,
+        **kwargs,
+    )
+    ax.add_collection(cells, autolim=False)
+    left, right, bottom, top = mosaic.field.extent
+    ax.add_patch(
+        Rectangle(
+            (left, bottom), right - left, top - bottom, fill=False, edgecolor="0.3", linewidth=0.6
+        )
+    )
+    if show_centers:
+        ax.scatter(mosaic.centers[:, 0], mosaic.centers[:, 1], s=3, color="k", linewidths=0)
+    _set_field_limits(ax, mosaic.field)
+    _label_degrees(ax)
+    if index.size > 1:
+        cv = float(np.std(areas, ddof=1) / np.mean(areas))
+        title = f"area CV {cv:.3g} ({index.size} of {mosaic.n_neurons} cells)"
+    else:
+        title = f"{index.size} of {mosaic.n_neurons} cells kept"
+    ax.set_title(title, fontsize="medium")
+    if colorbar and index.size:
+        ax.figure.colorbar(cells, ax=ax, label="cell area (deg$^2$)")
     return ax
 
 

@@ -81,6 +81,9 @@ def test_all_lists_the_public_functions():
             "plot_mapping_convergence",
             "plot_filter_grid",
             "plot_layer_tiling",
+            "plot_nn_histogram",
+            "plot_density_recovery_profile",
+            "plot_voronoi",
         ]
     )
     public = {name for name in dir(plotting) if name.startswith("plot_")}
@@ -517,6 +520,11 @@ PLOTS = {
     "plot_layer_tiling": lambda **kw: plot_layer_tiling(
         TILED, 3, VisualField(2.8, 2.8, pixels_per_degree=10), **kw
     ),
+    "plot_nn_histogram": lambda **kw: plotting.plot_nn_histogram(MOSAIC, **kw),
+    "plot_density_recovery_profile": lambda **kw: plotting.plot_density_recovery_profile(
+        MOSAIC, **kw
+    ),
+    "plot_voronoi": lambda **kw: plotting.plot_voronoi(MOSAIC, **kw),
 }
 WITH_CMAP = [
     "plot_kernel",
