@@ -29,6 +29,7 @@ from .population import (
     responses,
     save_population,
 )
+from .published import validate
 from .receptive_fields import (
     ComplexCell,
     DifferenceOfGaussians,
@@ -45,7 +46,18 @@ from .visual_field import VisualField
 __version__ = "0.1.0"
 
 #: Subpackages and modules loaded on first attribute access (``cortex.nn`` ...).
-_LAZY_SUBMODULES = ("analysis", "cli", "datasets", "nn", "plotting", "scale", "stimuli")
+_LAZY_SUBMODULES = (
+    "analysis",
+    "cli",
+    "datasets",
+    "lattices",
+    "mosaic_stats",
+    "nn",
+    "plotting",
+    "presets",
+    "scale",
+    "stimuli",
+)
 
 __all__ = [
     "LATTICES",
@@ -82,6 +94,7 @@ __all__ = [
     "save_population",
     "set_memory_budget",
     "stimuli",
+    "validate",
 ]
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import io
 import json
 import math
@@ -543,6 +544,45 @@ if hasattr(cortex.correlation, "separable_factors"):
         lambda: cortex.correlate_sampled(np.full((1, 8, 8), np.nan), np.ones((1, 3, 3)),
                                          np.array([1]), np.array([1]), method="separable"))
 
+if importlib.util.find_spec("cortex.presets") is not None:
+    from cortex import lattices, mosaic_stats, presets
+    from cortex.analysis import prf
+
+    lattice = cortex.Mosaic.from_lattice(field(), 0.3, "hexagonal")
+    add("core", "Mosaic.with_coverage(target=-1)", "target",
+        lambda: lattice.with_coverage(cortex.Gaussian(0.1), -1.0))
+    add("core", "Mosaic.with_coverage(target=nan)", "target",
+        lambda: lattice.with_coverage(cortex.Gaussian(0.1), float("nan")))
+    add("core", "Mosaic.with_coverage(target=lambda: nan)", "target",
+        lambda: lattice.with_coverage(cortex.Gaussian(0.1), lambda e: e * np.nan))
+    add("core", "mosaic_stats.regularity_index('x')", "mosaic",
+        lambda: mosaic_stats.regularity_index("x"))
+    add("core", "mosaic_stats.density_recovery_profile(bin_width=0)", "bin_width",
+        lambda: mosaic_stats.density_recovery_profile(lattice, bin_width=0.0))
+    add("core", "mosaic_stats.voronoi_areas(edge_correction='yes')", "edge_correction",
+        lambda: mosaic_stats.voronoi_areas(lattice, edge_correction="yes"))
+    add("core", "lattices.poisson_disk(min_distance=0)", "min_distance",
+        lambda: lattices.poisson_disk(field(), 0.0))
+    add("core", "lattices.poisson_disk(min_distance=1e-9)", "min_distance",
+        lambda: lattices.poisson_disk(field(), 1e-9))
+    add("core", "lattices.exclusion_mosaic(regularity_index=50)", "regularity_index",
+        lambda: lattices.exclusion_mosaic(cortex.VisualField(10, 10, 10), 4.0, 50.0))
+    add("core", "lattices.foveated(magnification=-1)", "magnification",
+        lambda: lattices.foveated(field(), magnification=lambda e: -1.0 + 0 * e))
+    add("core", "lattices.foveated(spacing_mm=inf)", "spacing_mm",
+        lambda: lattices.foveated(field(), spacing_mm=float("inf")))
+    add("core", "presets.population('MT')", "area",
+        lambda: presets.population("MT", field()))
+    add("core", "presets.prf_size('V1', -1)", "eccentricity",
+        lambda: presets.prf_size("V1", -1.0))
+    add("analysis", "prf.bar_sweep(width=nan)", "width",
+        lambda: prf.bar_sweep(field(), width=float("nan"), step=0.1))
+    add("analysis", "prf.bar_sweep(step=1e-9) on a big field", "step",
+        lambda: prf.bar_sweep(cortex.VisualField(50, 50, 50), width=0.5, step=1e-9))
+    add("analysis", "prf.fit_prf(response=constant)", "response",
+        lambda: prf.fit_prf(field(), np.ones((3, 20, 20)), np.ones(3)))
+    add("core", "cortex.validate(seed=-1)", "seed", lambda: cortex.validate(seed=-1))
+
 def _scale():
     import cortex.scale
 
@@ -585,6 +625,7 @@ for argv, option in (
     (("train", "--lr", "1e6", "--small", "--epochs", "2"), "--lr"),
     (("train", "--epochs", "1.5"), "--epochs"),
     (("demo", "--seed", "-1"), "--seed"),
+    (("validate", "--seed", "nan"), "--seed"),
 ):
     add("cli", "cortex " + " ".join(argv), option, lambda argv=argv: cli(*argv))
 

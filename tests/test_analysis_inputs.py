@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cortex import Gabor, Mosaic, VisualField
+from cortex import Gabor, Mosaic, Population, VisualField
 from cortex import analysis as A
 from cortex.nn import Conv2D, ReLU, Sequential
 
@@ -179,6 +179,20 @@ TUNE = dict(
 STA = dict(target=TARGET, n_stimuli=3)
 CONVERGE = dict(target=TARGET, sample_counts=[2, 3])
 NR_DATA = dict(contrast=np.geomspace(0.01, 1, 6), response=np.arange(6.0))
+PRF_FIT = dict(x=0.1, y=-0.1, sigma=0.2, gain=1.0, r2=0.9, scatter=0.05)
+PRF_FIT_OBJ = A.PRFFit(**PRF_FIT)
+SWEEP = dict(field=FIELD, width=0.2, step=0.1)
+_FRAMES = A.bar_sweep(FIELD, width=0.2, step=0.1)
+PRF_DATA = dict(
+    field=FIELD, images=_FRAMES, response=_FRAMES.sum(axis=(1, 2)) + np.arange(len(_FRAMES))
+)
+VOXEL = dict(
+    population=Population(Gabor(8.0), Mosaic(FIELD, [[0.0, 0.0]])),
+    images=_FRAMES,
+    center=(0.0, 0.0),
+    radius=0.1,
+)
+EXPERIMENT = dict(population=VOXEL["population"], voxels=[[0.0, 0.0]], radius=0.1, bar_width=0.2)
 
 
 def case(fn, valid, name, strategy):
@@ -432,6 +446,37 @@ CASES = [
     ),
     case(A.gabor_likeness, {"weights": KERNEL[None]}, "threshold", reals(0.0, 1.0, low_open=True)),
     case(A.gabor_likeness, {"weights": KERNEL[None]}, "pixels_per_degree", reals(1e-6, 1e6)),
+    # the pRF experiment
+    *[case(A.PRFFit, PRF_FIT, n, reals()) for n in ("x", "y", "gain")],
+    case(A.PRFFit, PRF_FIT, "sigma", reals(0.0, low_open=True)),
+    case(A.PRFFit, PRF_FIT, "r2", reals(nan_ok=True)),
+    case(A.PRFFit, PRF_FIT, "scatter", reals(0.0)),
+    case(A.bar_sweep, SWEEP, "field", NOT_A_FIELD),
+    case(A.bar_sweep, SWEEP, "width", reals(0.0, 1e6, low_open=True)),
+    case(A.bar_sweep, SWEEP, "step", reals(0.0, 0.2, low_open=True)),
+    case(A.bar_sweep, SWEEP, "directions", ints(1)),
+    case(A.fit_prf, PRF_DATA, "images", arrays(PRF_DATA["images"], (3,))),
+    case(A.fit_prf, PRF_DATA, "response", arrays(PRF_DATA["response"], (1,))),
+    case(A.fit_prf, PRF_DATA, "scatter", reals(0.0, 1e6)),
+    case(A.voxel_response, VOXEL, "center", PAIRS),
+    case(A.voxel_response, VOXEL, "radius", reals(0.0, 1e6, low_open=True)),
+    case(A.prf_experiment, EXPERIMENT, "voxels", arrays([[0.0, 0.0]], (2,))),
+    case(
+        A.prf_experiment,
+        EXPERIMENT,
+        "radius",  # one radius per voxel: a list of one positive number is valid here
+        reals(0.0, low_open=True).filter(
+            lambda v: not isinstance(v, list | tuple | np.ndarray) or np.shape(v) != (1,)
+        ),
+    ),
+    case(A.prf_experiment, EXPERIMENT, "bar_width", reals(0.0, 1e6, low_open=True)),
+    case(A.prf_size_law, {"fits": [PRF_FIT_OBJ, PRF_FIT_OBJ]}, "corrected", NOT_A_BOOL),
+    case(
+        A.prf_size_law,
+        {"fits": [PRF_FIT_OBJ, PRF_FIT_OBJ]},
+        "fits",
+        st.sampled_from([None, [], [PRF_FIT_OBJ], "fits", [1, 2], (PRF_FIT_OBJ, 3)]),
+    ),
 ]
 
 

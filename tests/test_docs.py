@@ -20,6 +20,10 @@ DOCUMENTED_MODULES = [
     "cortex.datasets",
     "cortex.plotting",
     "cortex.scale",
+    "cortex.mosaic_stats",
+    "cortex.lattices",
+    "cortex.presets",
+    "cortex.published",
 ]
 if importlib.util.find_spec("cortex.analysis") is not None:
     DOCUMENTED_MODULES.append("cortex.analysis")

@@ -20,7 +20,8 @@ population: :func:`cortex.responses` with a rectifying nonlinearity by
 default, so responses are firing rates).
 
 One module per concern: ``targets`` (units), ``tuning`` (tuning curves),
-``mapping`` (reverse correlation) and ``fits`` (RF size and shape); every
+``mapping`` (reverse correlation), ``fits`` (RF size and shape) and ``prf``
+(population receptive fields of voxels, Dumoulin & Wandell 2008); every
 public name is available here, ``from cortex.analysis import tuning_curve``.
 
 Conventions: orientation in degrees (0 = vertical bars, period 180),
@@ -70,6 +71,7 @@ from .mapping import (
     rf_mapping_convergence,
     spike_triggered_average,
 )
+from .prf import PRFFit, bar_sweep, fit_prf, prf_experiment, prf_size_law, voxel_response
 from .targets import Unit, as_unit, linear_receptive_field
 from .tuning import (
     PARAMETERS,
@@ -90,19 +92,25 @@ __all__ = [
     "GaussianFit",
     "HalfMaxRegion",
     "NakaRushtonFit",
+    "PRFFit",
     "RFEstimate",
     "TuningCurve",
     "Unit",
     "as_unit",
+    "bar_sweep",
     "fit_gabor",
     "fit_gaussian",
     "fit_naka_rushton",
+    "fit_prf",
     "gabor_likeness",
     "half_max_region",
     "linear_receptive_field",
     "map_correlation",
     "preferred_grating",
+    "prf_experiment",
+    "prf_size_law",
     "rf_mapping_convergence",
     "spike_triggered_average",
     "tuning_curve",
+    "voxel_response",
 ]

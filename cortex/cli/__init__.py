@@ -18,6 +18,9 @@ respond
     to a Zarr image set and write them to a Zarr store, on dask's threaded
     scheduler, a local dask.distributed cluster or a scheduler's address
     (:mod:`cortex.cli.respond`).
+validate
+    Measure what cortex reproduces of published values (pRF sizes, coverage,
+    regularity, RF arithmetic) and write the report (:mod:`cortex.validate`).
 train
     Train a small ConvNet with a Gabor-initialised first layer on
     scikit-learn's 8x8 digits and measure how Gabor-like its first-layer
@@ -197,11 +200,18 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str], state: dict[str, Any]) -> int:
     """:func:`main` without the handling of Ctrl-C (``state`` tells what was done)."""
     from .._validation import memory_budget
-    from . import demo, respond, sta, train, tuning
+    from . import demo, respond, sta, train, tuning, validate
     from .output import Writer, finish, prepare_out
     from .parser import build_parser
 
-    commands = {"demo": demo, "tuning": tuning, "sta": sta, "train": train, "respond": respond}
+    commands = {
+        "demo": demo,
+        "tuning": tuning,
+        "sta": sta,
+        "train": train,
+        "respond": respond,
+        "validate": validate,
+    }
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._validation import parse_name_list, parse_number
-from . import demo, respond, sta, train, tuning
+from . import demo, respond, sta, train, tuning, validate
 from .neurons import MAX_FIELD_PIXELS, RF_CHOICES
 from .sta import MAX_WHITENED_PIXELS
 
@@ -306,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sta(sub)
     _add_train(sub)
     _add_respond(sub)
+    _add_validate(sub)
     return parser
 
 
@@ -599,5 +600,30 @@ def _add_respond(sub: Any) -> None:
         "--no-progress",
         action="store_true",
         help="no progress bar (it is shown on stderr when stderr is a terminal)",
+    )
+    cmd.set_defaults(subparser=cmd)
+
+
+def _add_validate(sub: Any) -> None:
+    cmd = sub.add_parser(
+        "validate",
+        help="simulated vs published values (pRF sizes, coverage, regularity, RF arithmetic)",
+        description=_description(
+            "Run small experiments whose answers are published or exact and report each "
+            "number with its source, published value, simulated value, tolerance and "
+            "verdict: pRF size against eccentricity for V1, V2, V3 and hV4 (Wandell & "
+            "Winawer 2015) measured with sweeping bars, coverage factors of mosaics built "
+            "for 1 and 3 (Dacey 1993), regularity indices of Poisson and lattice mosaics "
+            "(Wassle & Riemann 1978), AlexNet's RF arithmetic and the effective RF variance "
+            "of stacked box filters (Luo et al. 2016).",
+            validate.FILES,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
+    _add_output_options(
+        cmd,
+        "smaller fields and fewer voxels (seconds instead of about a minute)",
+        "seed of the random mosaics and voxel positions (default: 0)",
     )
     cmd.set_defaults(subparser=cmd)
