@@ -273,8 +273,8 @@ def validate(*, small: bool = False, seed: int = 0) -> tuple[list[Check], dict]:
     Parameters
     ----------
     small : bool, optional
-        Smaller fields and fewer voxels (a few seconds; the test suite runs
-        this).
+        Smaller fields and fewer voxels: about 20 s instead of 2-3 minutes on
+        a 2-core machine (the test suite runs this).
     seed : int, optional
         Seed of the random mosaics and voxel positions.
 
