@@ -772,7 +772,7 @@ def plot_voronoi(
     _label_degrees(ax)
     if index.size > 1:
         cv = float(np.std(areas, ddof=1) / np.mean(areas))
-        title = f"area CV {cv:.3g} ({index.size} of {mosaic.n_neurons} cells)"
+        title = f"area CV {cv:.3f} ({index.size} of {mosaic.n_neurons} cells)"
     else:
         title = f"{index.size} of {mosaic.n_neurons} cells kept"
     ax.set_title(title, fontsize="medium")

@@ -123,7 +123,10 @@ def _prf_checks(small: bool, seed: int) -> tuple[list[Check], dict]:
         angles = rng.uniform(0, 2 * math.pi, len(ecc))
         voxels = np.column_stack([ecc * np.cos(angles), ecc * np.sin(angles)])
         sizes = presets.prf_size(area, ecc)
-        fits = prf_experiment(population, voxels, 0.5 * sizes, bar_width=0.5 * sizes.min() + 0.1)
+        # bars a whole number of pixels wide (a fractional width flickers by a pixel from
+        # frame to frame), moving by their width
+        width = math.ceil((0.5 * sizes.min() + 0.1) * ppd) / ppd
+        fits = prf_experiment(population, voxels, 0.5 * sizes, bar_width=width, step=width)
         fitted_slope, fitted_intercept = prf_size_law(fits)
         curves[area] = {
             "eccentricity": [f.eccentricity for f in fits],
@@ -273,8 +276,8 @@ def validate(*, small: bool = False, seed: int = 0) -> tuple[list[Check], dict]:
     Parameters
     ----------
     small : bool, optional
-        Smaller fields and fewer voxels: about 20 s instead of 2-3 minutes on
-        a 2-core machine (the test suite runs this).
+        Smaller fields and fewer voxels: about 10 s instead of about a minute
+        on a 2-core machine (the test suite runs this).
     seed : int, optional
         Seed of the random mosaics and voxel positions.
 

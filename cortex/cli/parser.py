@@ -623,7 +623,7 @@ def _add_validate(sub: Any) -> None:
     )
     _add_output_options(
         cmd,
-        "smaller fields and fewer voxels (about 20 s instead of 2-3 minutes)",
+        "smaller fields and fewer voxels (about 10 s instead of about a minute)",
         "seed of the random mosaics and voxel positions (default: 0)",
     )
     cmd.set_defaults(subparser=cmd)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, prepared: object, writer: Writer) -> tuple[lis
     Parameters
     ----------
     args : argparse.Namespace
-        ``small`` (smaller experiments, about 20 s instead of 2-3 minutes) and ``seed``.
+        ``small`` (smaller experiments, about 10 s instead of about a minute) and ``seed``.
     prepared : object
         Unused.
     writer : cortex.cli.output.Writer
