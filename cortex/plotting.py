@@ -6,6 +6,9 @@ an optional ``ax`` (default :func:`matplotlib.pyplot.gca`), keyword options and
 ``**kwargs`` passed to the main matplotlib artist, draws, and returns the
 Axes.  None calls :func:`matplotlib.pyplot.show`.
 
+Spike trains (:class:`cortex.spikes.SpikeTrains`) are plotted against time
+in seconds: a raster (all spikes as one collection of ticks) and a PSTH.
+
 Spatial plots are in degrees of visual angle (``x`` right, ``y`` up) with an
 equal aspect ratio.  A population's RFs are drawn as one
 :class:`~matplotlib.collections.EllipseCollection` and its responses as one
@@ -24,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import EllipseCollection, PolyCollection
 from matplotlib.colors import BoundaryNorm, Colormap, to_rgba_array
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, ScalarFormatter
 from scipy.spatial import cKDTree
 
 from ._validation import (
@@ -50,6 +53,7 @@ from .mosaic_stats import (
 )
 from .population import Population
 from .receptive_fields import ReceptiveField, _check_n_sigma
+from .spikes import SpikeTrains, _check_trains, _neuron_indices
 from .visual_field import VisualField
 
 __all__ = [
@@ -62,6 +66,8 @@ __all__ = [
     "plot_mapping_convergence",
     "plot_mosaic",
     "plot_nn_histogram",
+    "plot_psth",
+    "plot_raster",
     "plot_response_map",
     "plot_rf_map",
     "plot_tuning_curve",
@@ -1344,4 +1350,157 @@ def plot_layer_tiling(
         f"layer {layer} ({info.name}): RF {info.size[0]} px, jump {info.jump[0]} px",
         fontsize="medium",
     )
+    return ax
+
+
+# -- spike trains ------------------------------------------------------------
+#: bytes matplotlib holds per tick of a raster (segment arrays and their paths).
+_BYTES_PER_TICK = 400.0
+
+
+def plot_raster(
+    trains: SpikeTrains,
+    ax: Axes | None = None,
+    *,
+    neurons: object = None,
+    **kwargs: object,
+) -> Axes:
+    """Spike raster: one row per neuron, a vertical tick at each spike time.
+
+    All ticks are one :class:`~matplotlib.collections.LineCollection`
+    (:meth:`~matplotlib.axes.Axes.vlines`), never one artist per neuron.
+
+    Parameters
+    ----------
+    trains : cortex.spikes.SpikeTrains
+        The spikes.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    neurons : int or array_like of int, optional
+        Distinct indices of the neurons to draw, bottom row first (default
+        all, neuron 0 at the bottom); the y tick labels give the indices.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.vlines`, e.g. ``color``,
+        ``linewidth`` (default black, 1 point).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: time (s) from ``t_start`` to ``t_stop`` along x,
+        row ``j`` (neuron ``neurons[j]``) at ``y = j``, ticks from ``j - 0.4``
+        to ``j + 0.4``.
+
+    Raises
+    ------
+    TypeError
+        If ``trains`` is not a SpikeTrains, ``neurons`` is not integer or
+        ``ax`` is not an Axes.
+    ValueError
+        If ``neurons`` is empty, not 1-D, out of range or repeats a neuron.
+    cortex.MemoryBudgetError
+        If the ticks would exceed :func:`cortex.memory_budget`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cortex.plotting import plot_raster
+    >>> from cortex.spikes import poisson_spikes
+    >>> trains = poisson_spikes(np.full((50, 8), 30.0), frames_per_second=50, seed=0)
+    >>> ax = plot_raster(trains, neurons=[0, 2, 4])
+    >>> ax.get_xlabel(), [float(y) for y in ax.get_ylim()]
+    ('time (s)', [-0.5, 2.5])
+    """
+    trains = _check_trains(trains)
+    _check_ax(ax)
+    chosen = _neuron_indices(neurons, trains.n_neurons)
+    if neurons is not None:
+        trains = trains.select(chosen)
+    check_memory(_BYTES_PER_TICK * trains.n_spikes, f"a raster of {trains.n_spikes} spikes")
+    ax = _get_ax(ax)
+    if "color" not in kwargs and "colors" not in kwargs:
+        kwargs["colors"] = "k"
+    if "linewidth" not in kwargs and "linewidths" not in kwargs and "lw" not in kwargs:
+        kwargs["linewidths"] = 1.0
+    row = trains.neuron.astype(float)
+    ax.vlines(trains.time, row - 0.4, row + 0.4, **kwargs)
+    labels = [str(int(i)) for i in chosen]
+
+    def label(y: float, _: object) -> str:
+        j = int(round(y))
+        return labels[j] if abs(y - j) < 1e-9 and 0 <= j < len(labels) else ""
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
+    ax.set_xlim(trains.t_start, trains.t_stop)
+    ax.set_ylim(-0.5, chosen.size - 0.5)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("neuron")
+    ax.set_title(f"{trains.n_spikes} spikes of {chosen.size} neuron(s)", fontsize="medium")
+    return ax
+
+
+def plot_psth(
+    trains: SpikeTrains,
+    bin_width: float,
+    ax: Axes | None = None,
+    *,
+    neurons: object = None,
+    **kwargs: object,
+) -> Axes:
+    """Peri-stimulus time histogram: the firing rate (spikes/s) in bins, as steps.
+
+    The values of :meth:`cortex.spikes.SpikeTrains.psth`, drawn as one
+    :meth:`~matplotlib.axes.Axes.stairs` artist.
+
+    Parameters
+    ----------
+    trains : cortex.spikes.SpikeTrains
+        The spikes.
+    bin_width : float
+        Bin width, seconds (> 0, at most the duration).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    neurons : int or array_like of int, optional
+        Distinct indices of the neurons to average over (default all).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.stairs`, e.g. ``color``,
+        ``fill``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: time (s) along x, spikes/s along y (from 0).
+
+    Raises
+    ------
+    TypeError
+        If ``trains`` is not a SpikeTrains, ``bin_width`` is not a real
+        number, ``neurons`` is not integer or ``ax`` is not an Axes.
+    ValueError
+        As :meth:`cortex.spikes.SpikeTrains.psth`.
+    cortex.MemoryBudgetError
+        If the bins would exceed :func:`cortex.memory_budget`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cortex.plotting import plot_psth
+    >>> from cortex.spikes import poisson_spikes
+    >>> trains = poisson_spikes(np.full((50, 8), 30.0), frames_per_second=50, seed=0)
+    >>> ax = plot_psth(trains, 0.1)
+    >>> len(ax.patches), ax.get_ylabel()
+    (1, 'rate (spikes/s)')
+    """
+    trains = _check_trains(trains)
+    _check_ax(ax)
+    rates, edges = trains.psth(bin_width, neurons=neurons)
+    ax = _get_ax(ax)
+    ax.stairs(rates, edges, **kwargs)
+    ax.set_xlim(edges[0], edges[-1])
+    top = float(rates.max())
+    ax.set_ylim(0.0, 1.05 * top if top > 0 else 1.0)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("rate (spikes/s)")
+    n = trains.n_neurons if neurons is None else np.size(neurons)
+    ax.set_title(f"PSTH of {n} neuron(s), {float(bin_width):g} s bins", fontsize="medium")
     return ax

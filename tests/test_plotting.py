@@ -84,6 +84,8 @@ def test_all_lists_the_public_functions():
             "plot_nn_histogram",
             "plot_density_recovery_profile",
             "plot_voronoi",
+            "plot_raster",
+            "plot_psth",
         ]
     )
     public = {name for name in dir(plotting) if name.startswith("plot_")}
@@ -359,6 +361,7 @@ from cortex.plotting import (  # noqa: E402
     plot_rf_map,
     plot_tuning_curve,
 )
+from cortex.spikes import SpikeTrains  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -503,6 +506,7 @@ DOG = DifferenceOfGaussians(0.2, 0.4)
 POPULATION = Population([DOG, DifferenceOfGaussians(0.2, 0.4, polarity="off")], MOSAIC)
 WEIGHTS = np.random.default_rng(0).standard_normal((3, 1, 5, 5))
 TILED = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
+TRAINS = SpikeTrains([0, 2, 1, 0], [0.1, 0.3, 0.5, 0.9], n_neurons=3, t_start=0.0, t_stop=1.0)
 
 
 #: every plot function, called with valid data and keyword overrides.
@@ -525,6 +529,8 @@ PLOTS = {
         MOSAIC, **kw
     ),
     "plot_voronoi": lambda **kw: plotting.plot_voronoi(MOSAIC, **kw),
+    "plot_raster": lambda **kw: plotting.plot_raster(TRAINS, **kw),
+    "plot_psth": lambda **kw: plotting.plot_psth(TRAINS, 0.25, **kw),
 }
 WITH_CMAP = [
     "plot_kernel",
