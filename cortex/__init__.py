@@ -50,13 +50,17 @@ _LAZY_SUBMODULES = (
     "analysis",
     "cli",
     "datasets",
+    "dynamics",
     "lattices",
     "mosaic_stats",
+    "movies",
     "nn",
     "plotting",
     "presets",
     "scale",
+    "spikes",
     "stimuli",
+    "temporal",
 )
 
 __all__ = [

@@ -583,6 +583,37 @@ if importlib.util.find_spec("cortex.presets") is not None:
         lambda: prf.fit_prf(field(), np.ones((3, 20, 20)), np.ones(3)))
     add("core", "cortex.validate(seed=-1)", "seed", lambda: cortex.validate(seed=-1))
 
+if importlib.util.find_spec("cortex.temporal") is not None:
+    from cortex import dynamics, movies, spikes, temporal
+
+    add("core", "temporal.Monophasic(tau=-1)", "tau", lambda: temporal.Monophasic(-1.0, 3))
+    add("core", "temporal.Biphasic(tau1=nan)", "tau1",
+        lambda: temporal.Biphasic(float("nan"), 0.03))
+    add("core", "temporal.Exponential(0.01).kernel(fps=0)", "frames_per_second",
+        lambda: temporal.Exponential(0.01).kernel(0.0))
+    add("core", "temporal.Exponential(1e-9).kernel(fps=1e6)", "tau",
+        lambda: temporal.Exponential(1e-9).kernel(1e6))
+    add("core", "movies.drifting_grating(duration=inf)", "duration",
+        lambda: movies.drifting_grating(field(), 100.0, float("inf"), spatial_frequency=1.0,
+                                        temporal_frequency=2.0))
+    add("core", "movies.white_noise_movie(duration=1e6)", "duration",
+        lambda: movies.white_noise_movie(field(), 1000.0, 1e6, seed=0))
+    add("core", "movies.moving_bar(speed=nan)", "speed",
+        lambda: movies.moving_bar(field(), 100.0, 0.1, speed=float("nan")))
+    add("core", "movies.Movie(frames 2-D)", "frames",
+        lambda: movies.Movie(np.zeros((20, 20)), 100.0, field()))
+    add("core", "dynamics.movie_responses(temporal='fast')", "temporal",
+        lambda: dynamics.movie_responses(one_neuron(), movies.white_noise_movie(
+            field(), 100.0, 0.05, seed=0), "fast"))
+    add("core", "spikes.poisson_spikes(rates<0)", "rates",
+        lambda: spikes.poisson_spikes(-np.ones((10, 3)), 100.0, seed=0))
+    add("core", "spikes.poisson_spikes(rates=inf)", "rates",
+        lambda: spikes.poisson_spikes(np.full((10, 3), np.inf), 100.0, seed=0))
+    add("core", "spikes.poisson_spikes(rates huge)", "rates",
+        lambda: spikes.poisson_spikes(np.full((10, 3), 1e15), 100.0, seed=0))
+    add("core", "spikes.gamma_spikes(order=0)", "order",
+        lambda: spikes.gamma_spikes(np.ones((10, 3)), 100.0, order=0.0, seed=0))
+
 def _scale():
     import cortex.scale
 

@@ -24,6 +24,10 @@ DOCUMENTED_MODULES = [
     "cortex.lattices",
     "cortex.presets",
     "cortex.published",
+    "cortex.temporal",
+    "cortex.movies",
+    "cortex.dynamics",
+    "cortex.spikes",
 ]
 if importlib.util.find_spec("cortex.analysis") is not None:
     DOCUMENTED_MODULES.append("cortex.analysis")

@@ -1,0 +1,125 @@
+"""cortex.dynamics: populations watching movies (separable spatiotemporal RFs)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cortex
+from cortex.dynamics import movie_responses
+
+movies = pytest.importorskip("cortex.movies")
+temporal = pytest.importorskip("cortex.temporal")
+
+FIELD = cortex.VisualField(2.0, 2.0, pixels_per_degree=12)
+
+
+def population():
+    on = cortex.DifferenceOfGaussians(0.1, 0.3)
+    off = cortex.DifferenceOfGaussians(0.1, 0.3, polarity="off")
+    return cortex.Population([on, off], cortex.Mosaic.from_lattice(FIELD, 0.2))
+
+
+def noise_movie(fps=200.0, duration=0.3, seed=0):
+    return movies.white_noise_movie(FIELD, fps, duration, seed=seed)
+
+
+def oracle(pop, movie, kernels):
+    """Linear rates by the explicit connectivity matrix and np.convolve, neuron by neuron type."""
+    w = cortex.connectivity_matrix(pop)  # (n_neurons, pixels)
+    frames = np.asarray(movie.frames, dtype=np.float64)
+    drive = (w @ frames.reshape(len(frames), -1).T).T  # (T, n)
+    out = np.empty_like(drive)
+    n_sites = pop.n_sites
+    for t, taps in enumerate(kernels):
+        cols = slice(t * n_sites, (t + 1) * n_sites)
+        for j in range(cols.start, cols.stop):  # a test oracle: loops are fine here
+            out[:, j] = np.convolve(drive[:, j], taps)[: len(frames)]
+    return out
+
+
+def test_linear_rates_equal_space_then_time_by_an_independent_oracle():
+    pop, movie = population(), noise_movie()
+    fast = temporal.Monophasic(0.01, 3)
+    slow = temporal.Biphasic(0.01, 0.03, 3, 3, 1.0)
+    rates = movie_responses(pop, movie, [fast, slow], nonlinearity=None)
+    kernels = [fast.kernel(movie.frames_per_second), slow.kernel(movie.frames_per_second)]
+    expected = oracle(pop, movie, kernels)
+    np.testing.assert_allclose(rates, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+
+
+@settings(deadline=None, max_examples=10)
+@given(block=st.integers(1, 70))
+def test_the_result_does_not_depend_on_the_block_size(block):
+    pop, movie = population(), noise_movie(duration=0.35, seed=3)
+    kernel = temporal.Biphasic(0.01, 0.03, 3, 3, 1.0)
+    whole = movie_responses(pop, movie, kernel, baseline=5.0, nonlinearity=None)
+    blocked = movie_responses(
+        pop, movie, kernel, baseline=5.0, nonlinearity=None, block_frames=block
+    )
+    np.testing.assert_allclose(blocked, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_no_response_before_the_stimulus_starts():
+    pop = population()
+    movie = movies.drifting_grating(
+        FIELD, 200.0, 0.4, spatial_frequency=1.0, temporal_frequency=4.0, onset=0.1
+    )
+    rates = movie_responses(
+        pop, movie, temporal.Monophasic(0.01, 3), baseline=7.0, nonlinearity=None
+    )
+    before = movie.times < 0.1
+    assert np.all(rates[before] == 7.0)
+    assert np.abs(rates[~before] - 7.0).max() > 0.1
+
+
+def test_steady_state_amplitude_is_the_product_of_the_gains():
+    # a drifting grating through a linear separable neuron: the drive is a sinusoid of
+    # amplitude |H_space(f)|, and time filtering multiplies it by |H_time| at the grating's
+    # temporal frequency (the sampled kernel's own transfer function: exact for a FIR)
+    fps, tf, sf = 500.0, 5.0, 1.0
+    centre = cortex.Mosaic(FIELD, [[0.0, 0.0]])
+    rf = cortex.Gaussian(0.15)
+    pop = cortex.Population(rf, centre)
+    movie = movies.drifting_grating(FIELD, fps, 1.0, spatial_frequency=sf, temporal_frequency=tf)
+    kernel = temporal.Monophasic(0.02, 2)
+    rates = movie_responses(pop, movie, kernel, nonlinearity=None)[:, 0]
+    taps = kernel.kernel(fps)
+    tail = rates[-int(fps / tf) * 2 :]  # two periods, after the kernel's support
+    amplitude = (tail.max() - tail.min()) / 2
+    h_time = abs(np.sum(taps * np.exp(-2j * np.pi * tf * np.arange(len(taps)) / fps)))
+    h_space = abs(complex(rf.frequency_response(sf, 0.0)))
+    assert amplitude == pytest.approx(h_space * h_time, rel=0.02)
+    # and the analytic temporal response is close to the sampled one at 500 frames/s
+    assert abs(kernel.frequency_response(tf)) == pytest.approx(h_time, rel=0.02)
+
+
+def test_float32_movies_give_float32_rates_and_rectified_rates_are_nonnegative():
+    pop, movie = population(), noise_movie()
+    movie32 = movies.Movie(movie.frames.astype(np.float32), movie.frames_per_second, FIELD)
+    kernel = temporal.Monophasic(0.01, 3)
+    rates32 = movie_responses(pop, movie32, kernel, baseline=2.0)
+    rates64 = movie_responses(pop, movie, kernel, baseline=2.0)
+    assert rates32.dtype == np.float32 and rates64.dtype == np.float64
+    assert np.all(rates64 >= 0)
+    np.testing.assert_allclose(rates32, rates64, rtol=1e-4, atol=1e-4 * rates64.max())
+
+
+def test_bad_inputs():
+    pop, movie = population(), noise_movie(duration=0.05)
+    kernel = temporal.Monophasic(0.01, 3)
+    with pytest.raises(TypeError, match="`movie` must be a cortex.movies.Movie"):
+        movie_responses(pop, movie.frames, kernel)
+    other = movies.white_noise_movie(cortex.VisualField(1.0, 1.0, 12), 100.0, 0.05, seed=0)
+    with pytest.raises(ValueError, match="`movie` is on"):
+        movie_responses(pop, other, kernel)
+    with pytest.raises(TypeError, match="`temporal` must hold TemporalKernel"):
+        movie_responses(pop, movie, "fast")
+    with pytest.raises(ValueError, match="one per RF type"):
+        movie_responses(pop, movie, [kernel] * 3)
+    with pytest.raises(ValueError, match="`baseline` must be finite"):
+        movie_responses(pop, movie, kernel, baseline=float("nan"))
+    with pytest.raises(ValueError, match="`block_frames` must be >= 1"):
+        movie_responses(pop, movie, kernel, block_frames=0)
+    with pytest.raises(TypeError, match="`population`"):
+        movie_responses("pop", movie, kernel)
