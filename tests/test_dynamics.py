@@ -123,3 +123,55 @@ def test_bad_inputs():
         movie_responses(pop, movie, kernel, block_frames=0)
     with pytest.raises(TypeError, match="`population`"):
         movie_responses("pop", movie, kernel)
+
+
+# -- populations of spatiotemporal RFs ---------------------------------------------------------
+def test_spatiotemporal_responses_of_separable_rfs_equal_movie_responses():
+    from cortex.dynamics import spatiotemporal_responses
+
+    pop, movie = population(), noise_movie()
+    fast = temporal.Monophasic(0.01, 3)
+    slow = temporal.Biphasic(0.01, 0.03, 3, 3, 1.0)
+    rfs = [temporal.SeparableRF(t, k) for t, k in zip(pop.types, (fast, slow), strict=True)]
+    expected = movie_responses(pop, movie, [fast, slow], baseline=3.0)
+    got = spatiotemporal_responses(rfs, pop.mosaic, movie, baseline=3.0)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_direction_selective_cells_follow_their_analytic_gain():
+    # the steady-state amplitude of a linear direction-selective cell to a drifting grating
+    # is |H(fx, fy, ft)| of its analytic spectrum (to the frame sampling), and the
+    # preference flips with the cell's direction
+    from cortex.dynamics import spatiotemporal_responses
+
+    field = cortex.VisualField(2.0, 2.0, pixels_per_degree=16)
+    centre = cortex.Mosaic(field, [[0.0, 0.0]])
+    fps, sf, tf = 400.0, 2.0, 6.0
+    for preferred in (0.0, 180.0):
+        cell = temporal.DirectionSelectiveRF.from_gabor(sf, direction=preferred)
+        amplitude = {}
+        for direction in (0.0, 180.0):
+            movie = movies.drifting_grating(
+                field, fps, 1.0, spatial_frequency=sf, temporal_frequency=tf, direction=direction
+            )
+            r = spatiotemporal_responses(cell, centre, movie, nonlinearity=None)[200:, 0]
+            amplitude[direction] = np.sqrt(2) * r.std()
+            fx, fy = sf * np.cos(np.radians(direction)), sf * np.sin(np.radians(direction))
+            h = abs(cell.frequency_response(fx, fy, tf))
+            assert amplitude[direction] == pytest.approx(h, rel=0.03)
+        other = (preferred + 180.0) % 360.0
+        assert amplitude[preferred] > 2 * amplitude[other]
+
+
+def test_spatiotemporal_responses_bad_inputs():
+    from cortex.dynamics import spatiotemporal_responses
+
+    movie = noise_movie(duration=0.05)
+    mosaic = cortex.Mosaic(FIELD, [[0.0, 0.0]])
+    with pytest.raises(TypeError, match="`rf` must hold SeparableRF or DirectionSelectiveRF"):
+        spatiotemporal_responses(cortex.Gaussian(0.2), mosaic, movie)
+    with pytest.raises(ValueError, match="`rf` must hold at least one"):
+        spatiotemporal_responses([], mosaic, movie)
+    rf = temporal.SeparableRF(cortex.Gaussian(0.2), temporal.Monophasic(0.01, 3))
+    with pytest.raises(TypeError, match="`mosaic` must be a Mosaic"):
+        spatiotemporal_responses(rf, "mosaic", movie)
