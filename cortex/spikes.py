@@ -322,9 +322,10 @@ class SpikeTrains:
             8.0 * arrays_per_bin * (ratio + 1.0),
             f"{ratio:.3g} bins of {width:g} s for {self.n_neurons} neuron(s)",
         )
-        nearest = round(ratio)
-        whole = abs(ratio - nearest) <= _BIN_TOLERANCE * max(ratio, 1.0)
-        n_bins = int(nearest) if whole else math.floor(ratio)
+        # as elephant (round_binning_errors): a ratio within an absolute 1e-8 below a
+        # whole number of bins counts as whole
+        n_bins = math.floor(ratio) + int(ratio % 1.0 >= 1.0 - _BIN_TOLERANCE)
+        whole = abs(ratio - n_bins) <= _BIN_TOLERANCE
         edges = self.t_start + np.arange(n_bins + 1) * width
         if whole:
             edges[-1] = self.t_stop
@@ -335,9 +336,17 @@ class SpikeTrains:
             )
         return edges
 
-    def _bin_index(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(bin of each spike inside the bins, mask of those spikes)``."""
-        index = np.searchsorted(edges, self.time, side="right") - 1
+    def _bin_index(self, edges: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(bin of each spike inside the bins, mask of those spikes)``.
+
+        As elephant bins: ``floor((t - t_start) / bin_width)``, a position within
+        an absolute 1e-8 below the next whole bin moved up into it
+        (``elephant.utils.round_binning_errors``), so spike times on a time grid
+        fall in the same bins as in elephant.
+        """
+        position = (self.time - self.t_start) * (1.0 / float(width))
+        index = position.astype(np.int64)  # floor: positions are >= 0
+        index += (position % 1.0 >= 1.0 - _BIN_TOLERANCE).astype(np.int64)
         inside = index < edges.size - 1  # spikes in the dropped partial bin fall outside
         return index, inside
 
@@ -353,8 +362,11 @@ class SpikeTrains:
         Returns
         -------
         numpy.ndarray of int64, shape (n_neurons, n_bins)
-            ``counts[i, k]`` spikes of neuron ``i`` in ``[edges[k],
-            edges[k + 1])``, with the edges of :meth:`psth`.
+            ``counts[i, k]`` spikes of neuron ``i`` in bin ``k``, the spikes
+            with ``floor((t - t_start) / bin_width) == k`` where a position
+            within 1e-8 below a whole bin counts in that bin (Elephant's
+            ``round_binning_errors``: spikes on a time grid fall in the bins
+            Elephant gives them), with the edges of :meth:`psth`.
 
         Raises
         ------
@@ -376,7 +388,7 @@ class SpikeTrains:
         """
         edges = self._edges(bin_width, 2.0 * self.n_neurons)
         n_bins = edges.size - 1
-        index, inside = self._bin_index(edges)
+        index, inside = self._bin_index(edges, bin_width)
         flat = self.neuron[inside] * n_bins + index[inside]
         out = np.bincount(flat, minlength=self.n_neurons * n_bins)
         return out.astype(np.int64, copy=False).reshape(self.n_neurons, n_bins)
@@ -426,7 +438,7 @@ class SpikeTrains:
         chosen = _neuron_indices(neurons, self.n_neurons)
         edges = self._edges(bin_width, 3.0)
         n_bins = edges.size - 1
-        index, inside = self._bin_index(edges)
+        index, inside = self._bin_index(edges, bin_width)
         if chosen.size < self.n_neurons:
             member = np.zeros(self.n_neurons, dtype=bool)
             member[chosen] = True

@@ -28,6 +28,7 @@ DOCUMENTED_MODULES = [
     "cortex.movies",
     "cortex.dynamics",
     "cortex.spikes",
+    "cortex.neo_bridge",
 ]
 if importlib.util.find_spec("cortex.analysis") is not None:
     DOCUMENTED_MODULES.append("cortex.analysis")
