@@ -8,6 +8,8 @@ Axes.  None calls :func:`matplotlib.pyplot.show`.
 
 Spike trains (:class:`cortex.spikes.SpikeTrains`) are plotted against time
 in seconds: a raster (all spikes as one collection of ticks) and a PSTH.
+Movies and space-time kernels are shown as x-t slices (degrees along x,
+seconds down y), direction tuning on polar axes.
 
 Spatial plots are in degrees of visual angle (``x`` right, ``y`` up) with an
 equal aspect ratio.  A population's RFs are drawn as one
@@ -59,6 +61,7 @@ from .visual_field import VisualField
 __all__ = [
     "plot_coverage",
     "plot_density_recovery_profile",
+    "plot_direction_tuning",
     "plot_filter_grid",
     "plot_image",
     "plot_kernel",
@@ -72,6 +75,7 @@ __all__ = [
     "plot_rf_map",
     "plot_tuning_curve",
     "plot_voronoi",
+    "plot_xt",
 ]
 
 _PARTS = ("real", "imag", "abs")
@@ -1503,4 +1507,270 @@ def plot_psth(
     ax.set_ylabel("rate (spikes/s)")
     n = trains.n_neurons if neurons is None else np.size(neurons)
     ax.set_title(f"PSTH of {n} neuron(s), {float(bin_width):g} s bins", fontsize="medium")
+    return ax
+
+
+# -- analysis in time (cortex.analysis.motion) -------------------------------
+def _check_units(units: object, n_units: int, default: int = 10) -> np.ndarray:
+    """``units`` as a non-empty 1-D array of indices in ``[0, n_units)`` (None: the first few)."""
+    try:
+        index = np.arange(min(n_units, default)) if units is None else np.atleast_1d(units)
+    except (TypeError, ValueError):  # ragged
+        index = np.array([None])
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"`units` must be an int or a sequence of ints, got {_describe(units)}")
+    if index.ndim != 1 or index.size == 0:
+        raise ValueError(
+            f"`units` must be an int or a non-empty 1-D sequence of ints, got shape {index.shape}"
+        )
+    if index.min() < 0 or index.max() >= n_units:
+        raise ValueError(f"`units` must be in [0, {n_units}), got {index.tolist()}")
+    return index
+
+
+def plot_xt(
+    data: object,
+    ax: Axes | None = None,
+    *,
+    pixels_per_degree: float | None = None,
+    frames_per_second: float | None = None,
+    row: int | None = None,
+    cmap: str = "RdBu_r",
+    colorbar: bool = True,
+    **kwargs: object,
+) -> Axes:
+    """Space-time (x-t) plot of a movie or a space-time kernel: ``x`` in degrees, time in seconds.
+
+    The slice through one row (:func:`cortex.analysis.xt_slice`) is shown as
+    an image with ``x`` along the horizontal axis and time running down the
+    vertical one, from 0 at the top: frame ``n`` (a movie) or lag ``n`` (a
+    kernel's tap) spans ``[n / fps, (n + 1) / fps)`` s.  Motion is a slant:
+    a pattern moving right at ``v`` deg/s traces stripes of slope ``v`` in a
+    movie; a kernel's rows are lags, so the kernel preferring that motion
+    slants the other way.
+
+    Parameters
+    ----------
+    data : cortex.movies.Movie or array_like, shape (T, H, W) or (T, W)
+        A movie (its field and frame rate give the axes), a space-time kernel
+        such as :meth:`cortex.temporal.SeparableRF.kernel` (tap ``k`` = lag
+        ``k``; the centre column ``W // 2`` is ``x = 0``), or an x-t slice
+        already taken.  Real, finite.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current Axes.
+    pixels_per_degree, frames_per_second : float, optional
+        Sampling of an array, px/deg and Hz, in ``[1e-6, 1e6]``: required for
+        arrays; for a Movie, optional and then equal to its own.
+    row : int, optional
+        Row of a ``(T, H, W)`` movie or kernel to slice (default the centre
+        row, ``H // 2``); not for a ``(T, W)`` slice.
+    cmap : str or matplotlib.colors.Colormap, optional
+        Colormap; a diverging one suits the symmetric colour limits
+        (``+/- max |slice|``).
+    colorbar : bool, optional
+        Add a colorbar ("contrast" for a movie, "weight" for a kernel).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.imshow` (e.g. ``vmin``,
+        ``interpolation``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: "x (deg)" along x and "time (s)" (a movie) or
+        "lag (s)" (an array) along y, increasing downwards.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is neither a Movie nor real numbers, a sampling rate is
+        missing for an array or not a real number, ``row`` is not an
+        integer, ``cmap`` is neither a name nor a Colormap, ``colorbar`` is
+        not a bool, or ``ax`` is not an Axes.
+    ValueError
+        If the array is not 2-D or 3-D, is empty or not finite, a sampling
+        rate is out of range or differs from the Movie's, ``row`` is out of
+        range or given with a 2-D slice, or ``cmap`` is not registered.
+
+    Examples
+    --------
+    >>> from cortex.plotting import plot_xt
+    >>> from cortex.temporal import DirectionSelectiveRF
+    >>> kernel = DirectionSelectiveRF.from_gabor(2.0).kernel(16, 100)  # (T, H, W)
+    >>> ax = plot_xt(kernel, pixels_per_degree=16, frames_per_second=100)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('x (deg)', 'lag (s)')
+    """
+    from .analysis import xt_slice
+    from .movies import Movie
+
+    _check_ax(ax)
+    _check_cmap(cmap)
+    colorbar = check_bool(colorbar, "colorbar")
+    rates = {}
+    for name, value in (
+        ("pixels_per_degree", pixels_per_degree),
+        ("frames_per_second", frames_per_second),
+    ):
+        if value is not None:
+            rates[name] = check_range(check_positive(value, name), name, 1e-6, 1e6)
+    if isinstance(data, Movie):
+        own = {
+            "pixels_per_degree": data.field.pixels_per_degree,
+            "frames_per_second": data.frames_per_second,
+        }
+        for name, value in rates.items():
+            if not math.isclose(value, own[name], rel_tol=1e-12):
+                raise ValueError(f"`{name}` is {value:g}, but the movie's is {own[name]:g}")
+        ppd, fps = own["pixels_per_degree"], own["frames_per_second"]
+        shown = xt_slice(data, row=row)
+        left, right = data.field.extent[:2]
+        time_label, value_label = "time (s)", "contrast"
+    else:
+        for name in ("pixels_per_degree", "frames_per_second"):
+            if name not in rates:
+                raise TypeError(
+                    f"`{name}` is required for an array (it sets the {name.split('_')[0]} "
+                    "axis), got None"
+                )
+        ppd, fps = rates["pixels_per_degree"], rates["frames_per_second"]
+        array = as_float_array(data, "data", ndims=(2, 3), keep_float32=False)
+        if array.ndim == 3:
+            shown = xt_slice(array, row=row)
+        elif row is not None:
+            raise ValueError("`row` selects a row of a (T, H, W) array; `data` is a (T, W) slice")
+        else:
+            shown = array
+        width = shown.shape[1]
+        left, right = -(width // 2 + 0.5) / ppd, (width - 1 - width // 2 + 0.5) / ppd
+        time_label, value_label = "lag (s)", "weight"
+    if np.iscomplexobj(shown):
+        raise TypeError("`data` must be real, got complex values (plot .real, .imag or abs)")
+    ax = _get_ax(ax)
+    vmax = float(np.max(np.abs(shown)))
+    vmax = vmax if vmax > 0 else 1.0
+    if "norm" not in kwargs:
+        kwargs.setdefault("vmin", -vmax)
+        kwargs.setdefault("vmax", vmax)
+    kwargs.setdefault("interpolation", "nearest")
+    kwargs.setdefault("aspect", "auto")
+    duration = shown.shape[0] / fps
+    image = ax.imshow(
+        shown, extent=(left, right, duration, 0.0), origin="upper", cmap=cmap, **kwargs
+    )
+    ax.set_xlabel("x (deg)")
+    ax.set_ylabel(time_label)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=value_label)
+    return ax
+
+
+def plot_direction_tuning(
+    result: object,
+    ax: Axes | None = None,
+    *,
+    units: object = None,
+    statistic: str = "mean",
+    show_preferred: bool = True,
+    **kwargs: object,
+) -> Axes:
+    """Polar plot of direction tuning: the response against the direction of motion.
+
+    Each unit's curve is drawn closed around the circle (directions sorted
+    modulo 360 degrees; 0 = rightward at the right, 90 = upward at the top),
+    negative responses at 0; its preferred direction (the vector average,
+    :meth:`~cortex.analysis.DirectionTuning.preferred_direction`) as a
+    dashed radius, and its direction selectivity index in the legend (the
+    title for one unit).
+
+    Parameters
+    ----------
+    result : cortex.analysis.DirectionTuning
+        From :func:`cortex.analysis.direction_tuning`.
+    ax : matplotlib.axes.Axes, optional
+        A polar Axes (``projection="polar"``) to draw on; default: the
+        current figure's last Axes if it is polar, else a new polar Axes
+        that replaces it.
+    units : int or sequence of int, optional
+        Which units (columns of the responses); default all, up to 10.
+    statistic : {"mean", "f1"}, optional
+        Which response: the mean rate or the F1 amplitude.
+    show_preferred : bool, optional
+        Draw each unit's preferred direction.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot` (e.g. ``color``,
+        ``linewidth``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The polar Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a DirectionTuning, ``units`` is not an int or a
+        sequence of ints, ``statistic`` is not a string, ``show_preferred``
+        is not a bool, or ``ax`` is not an Axes.
+    ValueError
+        If ``ax`` is not polar, ``units`` is empty, not 1-D or out of range,
+        or ``statistic`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cortex.analysis import DirectionTuning
+    >>> from cortex.plotting import plot_direction_tuning
+    >>> angles = np.arange(0, 360, 45.0)
+    >>> rates = 10 + 8 * np.cos(np.deg2rad(angles - 90))[:, None]  # prefers upward
+    >>> tuning = DirectionTuning(angles, rates, np.zeros_like(rates), 2.0, 4.0)
+    >>> ax = plot_direction_tuning(tuning)
+    >>> ax.name, ax.get_title()
+    ('polar', 'DSI 0.80')
+    """
+    from .analysis import DirectionTuning
+
+    if not isinstance(result, DirectionTuning):
+        raise TypeError(f"`result` must be a DirectionTuning, got {_describe(result)}")
+    show_preferred = check_bool(show_preferred, "show_preferred")
+    responses = result.responses(statistic)
+    index = _check_units(units, result.n_units)
+    _check_ax(ax)
+    if ax is None:
+        fig = plt.gcf()
+        current = fig.axes[-1] if fig.axes else None
+        if current is not None and current.name == "polar":
+            ax = current
+        else:
+            if current is not None:
+                current.remove()
+            ax = fig.add_subplot(projection="polar")
+    elif ax.name != "polar":
+        raise ValueError(
+            "`ax` must be a polar Axes (e.g. fig.add_subplot(projection='polar')), got a "
+            f"{ax.name} Axes"
+        )
+    theta = np.mod(result.directions, 360.0)
+    order = np.argsort(theta)
+    angles = np.deg2rad(np.append(theta[order], theta[order][0]))
+    preferred = result.preferred_direction(statistic)
+    dsi = result.direction_selectivity_index(statistic)
+    user_color = kwargs.pop("color", None)
+    user_label = kwargs.pop("label", None)
+    for k, u in enumerate(index):
+        r = np.clip(responses[order, u], 0.0, None)
+        color = user_color if user_color is not None else f"C{k % 10}"
+        label = f"unit {u}" if user_label is None else str(user_label)
+        if np.isfinite(dsi[u]):
+            label = f"{label} (DSI {dsi[u]:.2f})"
+        ax.plot(angles, np.append(r, r[0]), marker="o", ms=3, color=color, label=label, **kwargs)
+        if show_preferred and np.isfinite(preferred[u]):
+            top = float(r.max())
+            ax.plot([np.deg2rad(preferred[u])] * 2, [0.0, top], color=color, lw=1.0, ls="--")
+    unit = "mean rate" if statistic == "mean" else "F1 amplitude"
+    ax.set_xlabel(f"direction of motion (deg); radius: {unit} (spikes/s)", fontsize="small")
+    if len(index) == 1:
+        u = int(index[0])
+        ax.set_title(f"DSI {dsi[u]:.2f}" if np.isfinite(dsi[u]) else "DSI undefined")
+    else:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.05, 1.0))
     return ax

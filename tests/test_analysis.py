@@ -5,7 +5,8 @@ import importlib
 import cortex
 from cortex import analysis
 
-# the names of the redesign (issue 10), then the pRF experiment's (issue 14)
+# the names of the redesign (issue 10), the pRF experiment's (issue 14), then the analysis in
+# time (issue 15)
 PUBLIC = [
     "NOISES",
     "PARAMETERS",
@@ -39,13 +40,21 @@ PRF = [
     "prf_size_law",
     "voxel_response",
 ]
-MODULES = ("targets", "tuning", "mapping", "fits", "prf")
+MOTION = [
+    "DirectionTuning",
+    "TemporalFrequencyTuning",
+    "direction_tuning",
+    "spatiotemporal_sta",
+    "temporal_frequency_tuning",
+    "xt_slice",
+]
+MODULES = ("targets", "tuning", "mapping", "fits", "prf", "motion")
 
 
 def test_the_public_names_are_unchanged_and_reachable_every_way():
-    assert len(analysis.__all__) == len(PUBLIC + PRF)
-    assert set(analysis.__all__) == set(PUBLIC + PRF)
-    for name in PUBLIC + PRF:
+    assert len(analysis.__all__) == len(PUBLIC + PRF + MOTION)
+    assert set(analysis.__all__) == set(PUBLIC + PRF + MOTION)
+    for name in PUBLIC + PRF + MOTION:
         obj = getattr(cortex.analysis, name)
         namespace: dict = {}
         exec(f"from cortex.analysis import {name} as got", namespace)
@@ -59,7 +68,7 @@ def test_the_public_names_are_unchanged_and_reachable_every_way():
 def test_the_concern_modules_split_the_public_names_between_them():
     subs = [importlib.import_module(f"cortex.analysis.{m}") for m in MODULES]
     names = [name for sub in subs for name in sub.__all__]
-    assert sorted(names) == sorted(PUBLIC + PRF)  # each name defined in exactly one module
+    assert sorted(names) == sorted(PUBLIC + PRF + MOTION)  # each name defined in exactly one module
     for sub in subs:
         for name in sub.__all__:
             assert getattr(analysis, name) is getattr(sub, name)

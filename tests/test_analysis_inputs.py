@@ -19,7 +19,10 @@ from hypothesis.extra import numpy as hnp
 
 from cortex import Gabor, Mosaic, Population, VisualField
 from cortex import analysis as A
+from cortex.movies import Movie
 from cortex.nn import Conv2D, ReLU, Sequential
+from cortex.spikes import SpikeTrains
+from cortex.temporal import DirectionSelectiveRF, Monophasic, SeparableRF
 
 FIELD = VisualField(0.6, 0.6, pixels_per_degree=20)  # 12 x 12 px, Nyquist 10 cycles/deg
 TARGET = (Gabor(8.0), Mosaic(FIELD, [[0.0, 0.0]]))
@@ -193,6 +196,55 @@ VOXEL = dict(
     radius=0.1,
 )
 EXPERIMENT = dict(population=VOXEL["population"], voxels=[[0.0, 0.0]], radius=0.1, bar_width=0.2)
+
+# the analysis in time: gratings drifting on a 16 x 16 px field (Nyquist 4 cycles/deg) at 50
+# frames/s (Nyquist 25 Hz), one cycle of 10 Hz analysed
+MFIELD = VisualField(2.0, 2.0, pixels_per_degree=8)
+SEPARABLE = SeparableRF(Gabor(2.0), Monophasic(0.01, 3))
+TF_TUNE = dict(
+    rf=SEPARABLE,
+    field=MFIELD,
+    frequencies=[10.0],
+    spatial_frequency=2.0,
+    frames_per_second=50.0,
+    duration=0.1,
+)
+DIR_TUNE = dict(
+    rf=DirectionSelectiveRF.from_gabor(2.0),
+    field=MFIELD,
+    directions=[0.0, 180.0],
+    spatial_frequency=2.0,
+    temporal_frequency=10.0,
+    frames_per_second=50.0,
+    duration=0.1,
+)
+MOVIE = Movie(np.zeros((6, 2, 2)), frames_per_second=10.0, field=VisualField(0.5, 0.5, 4))
+STA_IN = dict(spikes_or_rates=np.ones((6, 1)), movie=MOVIE, n_lags=2)
+TF_RESULT = dict(
+    frequencies=[1.0, 2.0],
+    mean=[[0.0], [0.0]],
+    f1=[[1.0], [2.0]],
+    spatial_frequency=2.0,
+    direction=0.0,
+    frames_per_second=10.0,
+)
+DIR_RESULT = dict(
+    directions=[0.0, 180.0],
+    mean=[[1.0], [2.0]],
+    f1=[[1.0], [2.0]],
+    spatial_frequency=2.0,
+    temporal_frequency=4.0,
+)
+SPACE_TIME_RFS = st.sampled_from(
+    [None, "rf", 3, [], [None], Gabor(2.0), (SEPARABLE, "x"), Monophasic(0.01)]
+)
+MOSAICS = st.sampled_from(["m", 3, [[0.0, 0.0]], MFIELD, Mosaic(FIELD, [[0.0, 0.0]])])
+NONLINEARITIES = st.sampled_from(["bogus", 3, True, Monophasic])
+
+
+def real_arrays_only(strategy):
+    """Drop the complex arrays of ``strategy``: x-t slices of complex kernels are accepted."""
+    return strategy.filter(lambda v: not (isinstance(v, np.ndarray) and v.dtype.kind == "c"))
 
 
 def case(fn, valid, name, strategy):
@@ -477,6 +529,136 @@ CASES = [
         "fits",
         st.sampled_from([None, [], [PRF_FIT_OBJ], "fits", [1, 2], (PRF_FIT_OBJ, 3)]),
     ),
+    # the analysis in time
+    case(
+        A.TemporalFrequencyTuning,
+        TF_RESULT,
+        "frequencies",
+        arrays([1.0, 2.0], (1,), also=[[0.0, 1.0], [1.0, 5.0], [1.0, 2.0, 3.0]]),
+    ),
+    *[
+        case(
+            cls,
+            valid,
+            "mean",
+            arrays([[0.0], [0.0]], (2,), also=[np.ones((3, 1)), np.ones((2, 2))]),
+        )
+        for cls, valid in ((A.TemporalFrequencyTuning, TF_RESULT), (A.DirectionTuning, DIR_RESULT))
+    ],
+    *[
+        case(
+            cls, valid, "f1", arrays([[1.0], [2.0]], (2,), also=[[[-1.0], [1.0]], np.ones((3, 1))])
+        )
+        for cls, valid in ((A.TemporalFrequencyTuning, TF_RESULT), (A.DirectionTuning, DIR_RESULT))
+    ],
+    case(A.TemporalFrequencyTuning, TF_RESULT, "spatial_frequency", reals(0.0, low_open=True)),
+    case(A.TemporalFrequencyTuning, TF_RESULT, "direction", reals()),
+    case(A.TemporalFrequencyTuning, TF_RESULT, "frames_per_second", reals(1e-6, 1e6)),
+    case(
+        A.DirectionTuning,
+        DIR_RESULT,
+        "directions",
+        arrays([0.0, 180.0], (1,), also=[[1e7, 0.0], [0.0]]),
+    ),
+    *[
+        case(A.DirectionTuning, DIR_RESULT, n, reals(0.0, low_open=True))
+        for n in ("spatial_frequency", "temporal_frequency")
+    ],
+    *[
+        case(method(A.DirectionTuning(**DIR_RESULT), m), {}, "statistic", choices(("mean", "f1")))
+        for m in ("preferred_direction", "direction_selectivity_index", "circular_variance")
+    ],
+    *[
+        case(
+            method(A.TemporalFrequencyTuning(**TF_RESULT), m),
+            {},
+            "statistic",
+            choices(("mean", "f1")),
+        )
+        for m in ("preferred_frequency", "bandwidth")
+    ],
+    *[
+        case(fn, valid, "rf", SPACE_TIME_RFS)
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "field", NOT_A_FIELD | st.just(None))
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "mosaic", MOSAICS)
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "spatial_frequency", reals(0.0, 4.0, low_open=True))
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "frames_per_second", reals(1e-6, 1e6))
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "duration", reals(0.0, 1e9, low_open=True, none_ok=True) | st.just(0.05))
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, n, reals())
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+        for n in ("baseline", "gain")
+    ],
+    *[
+        case(fn, valid, "contrast", reals(0.0, 1e6))
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    *[
+        case(fn, valid, "nonlinearity", NONLINEARITIES)
+        for fn, valid in ((A.temporal_frequency_tuning, TF_TUNE), (A.direction_tuning, DIR_TUNE))
+    ],
+    case(
+        A.temporal_frequency_tuning,
+        TF_TUNE,
+        "frequencies",
+        arrays([10.0], (1,), also=[[0.0], [-1.0], [25.0], [1e300]]),
+    ),
+    case(A.temporal_frequency_tuning, TF_TUNE, "direction", reals(-1e6, 1e6)),
+    case(A.direction_tuning, DIR_TUNE, "directions", arrays([0.0, 180.0], (1,), also=[[1e7]])),
+    case(
+        A.direction_tuning,
+        DIR_TUNE,
+        "temporal_frequency",
+        reals(0.0, 25.0, low_open=True) | st.just(25.0),
+    ),
+    case(
+        A.spatiotemporal_sta,
+        STA_IN,
+        "spikes_or_rates",
+        arrays(
+            np.ones((6, 1)),
+            (2,),
+            also=[-np.ones((6, 1)), np.ones((5, 1)), SpikeTrains([0], [0.1], 1, 0.0, 2.0)],
+        ),
+    ),
+    case(
+        A.spatiotemporal_sta,
+        STA_IN,
+        "movie",
+        st.sampled_from([None, "movie", np.zeros((6, 2, 2)), MFIELD, 3]),
+    ),
+    case(A.spatiotemporal_sta, STA_IN, "n_lags", ints(1) | st.integers(min_value=7)),
+    case(
+        A.xt_slice,
+        {"data": np.zeros((2, 3, 4))},
+        "data",
+        real_arrays_only(arrays(np.zeros((2, 3, 4)), (3,))),
+    ),
+    case(
+        A.xt_slice,
+        {"data": np.zeros((2, 3, 4))},
+        "row",
+        NOT_AN_INT.filter(lambda v: v is not None) | st.sampled_from([3, -1, 10**9]),
+    ),
+    case(A.xt_slice, {"data": MOVIE}, "y", reals(-0.25, 0.25, none_ok=True)),
+    case(A.xt_slice, {"data": np.zeros((2, 3, 4))}, "y", st.sampled_from([0.0, 1.0, -2])),
 ]
 
 

@@ -86,6 +86,8 @@ def test_all_lists_the_public_functions():
             "plot_voronoi",
             "plot_raster",
             "plot_psth",
+            "plot_xt",
+            "plot_direction_tuning",
         ]
     )
     public = {name for name in dir(plotting) if name.startswith("plot_")}
@@ -507,6 +509,25 @@ POPULATION = Population([DOG, DifferenceOfGaussians(0.2, 0.4, polarity="off")], 
 WEIGHTS = np.random.default_rng(0).standard_normal((3, 1, 5, 5))
 TILED = Sequential([Conv2D(1, 2, 5, seed=0), ReLU(), MaxPool2D(2), Conv2D(2, 2, 3, seed=0)])
 TRAINS = SpikeTrains([0, 2, 1, 0], [0.1, 0.3, 0.5, 0.9], n_neurons=3, t_start=0.0, t_stop=1.0)
+XT_KERNEL = np.random.default_rng(1).standard_normal((6, 5, 7))  # (T, H, W)
+ANGLES = np.arange(0.0, 360.0, 45.0)
+DIRECTION = analysis.DirectionTuning(
+    ANGLES,
+    np.stack([10 + 8 * np.cos(np.deg2rad(ANGLES - 90)), 5 + 0 * ANGLES], axis=1),
+    np.ones((8, 2)),
+    2.0,
+    4.0,
+)
+
+
+def _polar(kw):
+    """Replace a Cartesian ``ax`` by a polar one on its figure (polar plots need one)."""
+    ax = kw.get("ax")
+    if isinstance(ax, matplotlib.axes.Axes) and ax.name != "polar":
+        figure = ax.figure
+        ax.remove()
+        kw = {**kw, "ax": figure.add_subplot(projection="polar")}
+    return kw
 
 
 #: every plot function, called with valid data and keyword overrides.
@@ -531,6 +552,10 @@ PLOTS = {
     "plot_voronoi": lambda **kw: plotting.plot_voronoi(MOSAIC, **kw),
     "plot_raster": lambda **kw: plotting.plot_raster(TRAINS, **kw),
     "plot_psth": lambda **kw: plotting.plot_psth(TRAINS, 0.25, **kw),
+    "plot_xt": lambda **kw: plotting.plot_xt(
+        XT_KERNEL, **{"pixels_per_degree": 10, "frames_per_second": 50, **kw}
+    ),
+    "plot_direction_tuning": lambda **kw: plotting.plot_direction_tuning(DIRECTION, **_polar(kw)),
 }
 WITH_CMAP = [
     "plot_kernel",
@@ -539,8 +564,16 @@ WITH_CMAP = [
     "plot_response_map",
     "plot_rf_map",
     "plot_filter_grid",
+    "plot_xt",
 ]
-WITH_COLORBAR = ["plot_kernel", "plot_image", "plot_coverage", "plot_response_map", "plot_rf_map"]
+WITH_COLORBAR = [
+    "plot_kernel",
+    "plot_image",
+    "plot_coverage",
+    "plot_response_map",
+    "plot_rf_map",
+    "plot_xt",
+]
 
 
 def test_every_plot_is_covered():
@@ -618,6 +651,17 @@ BAD_ARGUMENTS = [
     ("plot_filter_grid", "pixels_per_degree", 1e300, ValueError),
     ("plot_layer_tiling", "every", 0, ValueError),
     ("plot_layer_tiling", "every", "2", TypeError),
+    ("plot_xt", "pixels_per_degree", 0.0, ValueError),
+    ("plot_xt", "pixels_per_degree", None, TypeError),
+    ("plot_xt", "frames_per_second", "50", TypeError),
+    ("plot_xt", "frames_per_second", 1e300, ValueError),
+    ("plot_xt", "row", 5, ValueError),
+    ("plot_xt", "row", 1.5, TypeError),
+    ("plot_direction_tuning", "statistic", "max", ValueError),
+    ("plot_direction_tuning", "statistic", 1, TypeError),
+    ("plot_direction_tuning", "units", [2], ValueError),
+    ("plot_direction_tuning", "units", "0", TypeError),
+    ("plot_direction_tuning", "show_preferred", "yes", TypeError),
 ]
 
 
@@ -696,6 +740,23 @@ BAD_DATA = [
         [None, "abc", np.ones((5, 5)), np.ones((1, 1, 1, 5, 5)), np.full((2, 3, 3), np.nan)],
     ),
     (lambda bad: plot_layer_tiling(TILED, 3, bad), "field", [None, (2.8, 2.8)]),
+    (
+        lambda bad: plotting.plot_xt(bad, pixels_per_degree=10, frames_per_second=50),
+        "data",
+        [
+            None,
+            "abc",
+            np.ones(3),
+            np.ones((1, 2, 3, 4)),
+            np.full((2, 3, 3), np.nan),
+            1j * XT_KERNEL,
+        ],
+    ),
+    (
+        lambda bad: plotting.plot_direction_tuning(bad),
+        "result",
+        [None, "tuning", np.ones((8, 1)), TRAINS],
+    ),
 ]
 
 
@@ -742,3 +803,61 @@ def test_plots_refuse_oversized_requests_before_allocating(small_budget):
     refused_cheaply(lambda: plot_kernel(Gaussian(1e6), 16, ax=ax), match="kernel of Gaussian")
     big = VisualField(200.0, 200.0, 10.0)  # 4 Mpx: one image fits in 64 MiB, the counts do not
     refused_cheaply(lambda: plot_coverage(Mosaic(big, [[0.0, 0.0]]), DOG, ax=ax), match="coverage")
+
+
+# -- analysis in time --------------------------------------------------------------------
+def test_plot_xt_of_a_kernel_spans_its_pixels_and_lags():
+    ppd, fps = 10.0, 50.0
+    ax = plotting.plot_xt(XT_KERNEL, _new_ax(), pixels_per_degree=ppd, frames_per_second=fps)
+    (image,) = ax.images
+    np.testing.assert_array_equal(image.get_array(), XT_KERNEL[:, 2, :])  # the centre row
+    # 7 columns centred on column 3 (x = 0); 6 lags of 1/50 s from 0 at the top
+    np.testing.assert_allclose(image.get_extent(), [-0.35, 0.35, 6 / fps, 0.0])
+    vmax = np.abs(XT_KERNEL[:, 2, :]).max()
+    np.testing.assert_allclose(image.get_clim(), (-vmax, vmax))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x (deg)", "lag (s)")
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # lags increase downwards
+    row = plotting.plot_xt(
+        XT_KERNEL, _new_ax(), pixels_per_degree=ppd, frames_per_second=fps, row=0, colorbar=False
+    )
+    np.testing.assert_array_equal(row.images[0].get_array(), XT_KERNEL[:, 0, :])
+    sliced = plotting.plot_xt(
+        XT_KERNEL[:, 1], _new_ax(), pixels_per_degree=ppd, frames_per_second=fps
+    )
+    np.testing.assert_array_equal(sliced.images[0].get_array(), XT_KERNEL[:, 1])
+    with pytest.raises(ValueError, match="`row` selects a row of a \\(T, H, W\\) array"):
+        plotting.plot_xt(XT_KERNEL[:, 1], pixels_per_degree=ppd, frames_per_second=fps, row=0)
+    with pytest.raises(TypeError, match="`frames_per_second` is required"):
+        plotting.plot_xt(XT_KERNEL, pixels_per_degree=ppd)
+
+
+def test_plot_xt_of_a_movie_uses_its_field_and_frame_rate():
+    from cortex.movies import drifting_grating
+
+    movie = drifting_grating(FIELD, 20.0, 0.5, spatial_frequency=1.0, temporal_frequency=2.0)
+    ax = plotting.plot_xt(movie, _new_ax(), frames_per_second=20.0)
+    (image,) = ax.images
+    np.testing.assert_array_equal(image.get_array(), movie.frames[:, FIELD.shape[0] // 2])
+    left, right = FIELD.extent[:2]
+    np.testing.assert_allclose(image.get_extent(), [left, right, 0.5, 0.0])
+    assert ax.get_ylabel() == "time (s)"
+    with pytest.raises(ValueError, match="`frames_per_second` is 30, but the movie's is 20"):
+        plotting.plot_xt(movie, frames_per_second=30.0)
+
+
+def test_plot_direction_tuning_draws_closed_polar_curves():
+    fig = plt.figure()
+    ax = plotting.plot_direction_tuning(DIRECTION, units=0)
+    assert ax.name == "polar" and ax.figure is fig
+    curve, preferred = ax.lines
+    assert len(curve.get_xdata()) == ANGLES.size + 1  # closed
+    np.testing.assert_allclose(curve.get_ydata()[:-1], DIRECTION.mean[:, 0])
+    np.testing.assert_allclose(preferred.get_xdata(), np.deg2rad([90.0, 90.0]))
+    assert ax.get_title() == "DSI 0.80"  # (18 - 2) / (18 + 2)
+    again = plotting.plot_direction_tuning(DIRECTION, statistic="f1", show_preferred=False)
+    assert again is ax  # the current polar Axes is reused
+    both = plotting.plot_direction_tuning(DIRECTION, plt.figure().add_subplot(projection="polar"))
+    labels = [text.get_text() for text in both.get_legend().get_texts()]
+    assert labels == ["unit 0 (DSI 0.80)", "unit 1 (DSI 0.00)"]
+    with pytest.raises(ValueError, match="`ax` must be a polar Axes"):
+        plotting.plot_direction_tuning(DIRECTION, _new_ax())

@@ -20,9 +20,12 @@ population: :func:`cortex.responses` with a rectifying nonlinearity by
 default, so responses are firing rates).
 
 One module per concern: ``targets`` (units), ``tuning`` (tuning curves),
-``mapping`` (reverse correlation), ``fits`` (RF size and shape) and ``prf``
-(population receptive fields of voxels, Dumoulin & Wandell 2008); every
-public name is available here, ``from cortex.analysis import tuning_curve``.
+``mapping`` (reverse correlation), ``fits`` (RF size and shape), ``prf``
+(population receptive fields of voxels, Dumoulin & Wandell 2008) and
+``motion`` (analysis in time: temporal-frequency and direction tuning of
+spatiotemporal RFs with drifting gratings, the spatiotemporal STA, x-t
+slices); every public name is available here,
+``from cortex.analysis import tuning_curve``.
 
 Conventions: orientation in degrees (0 = vertical bars, period 180),
 spatial frequency in cycles/degree, phase in degrees, positions in degrees
@@ -71,6 +74,14 @@ from .mapping import (
     rf_mapping_convergence,
     spike_triggered_average,
 )
+from .motion import (
+    DirectionTuning,
+    TemporalFrequencyTuning,
+    direction_tuning,
+    spatiotemporal_sta,
+    temporal_frequency_tuning,
+    xt_slice,
+)
 from .prf import PRFFit, bar_sweep, fit_prf, prf_experiment, prf_size_law, voxel_response
 from .targets import Unit, as_unit, linear_receptive_field
 from .tuning import (
@@ -88,16 +99,19 @@ __all__ = [
     "PARAMETERS",
     "RF_METHODS",
     "STATISTICS",
+    "DirectionTuning",
     "GaborFit",
     "GaussianFit",
     "HalfMaxRegion",
     "NakaRushtonFit",
     "PRFFit",
     "RFEstimate",
+    "TemporalFrequencyTuning",
     "TuningCurve",
     "Unit",
     "as_unit",
     "bar_sweep",
+    "direction_tuning",
     "fit_gabor",
     "fit_gaussian",
     "fit_naka_rushton",
@@ -110,7 +124,10 @@ __all__ = [
     "prf_experiment",
     "prf_size_law",
     "rf_mapping_convergence",
+    "spatiotemporal_sta",
     "spike_triggered_average",
+    "temporal_frequency_tuning",
     "tuning_curve",
     "voxel_response",
+    "xt_slice",
 ]
