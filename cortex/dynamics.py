@@ -16,7 +16,10 @@ responds to a movie ``s(x, y, t)`` with
    (:func:`scipy.signal.lfilter` along the frame axis), whose state is carried
    from block to block, so the result does not depend on the block size.
 
-Memory is the output plus one block of frames, whatever the movie's length.
+Memory is the output plus one block of frames, whatever the movie's length;
+:func:`iter_movie_responses` yields the rates block by block (constant memory)
+from frames that need not fit in memory either: a dask array of frames, or any
+iterable of frame blocks.
 
 :func:`spatiotemporal_responses` does the same for populations of
 spatiotemporal RFs (:class:`~cortex.temporal.SeparableRF`, and the
@@ -29,14 +32,14 @@ nonlinearity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from ._validation import check_finite, check_integer, check_memory
 from .population import Population, _check_population, _resolve_nonlinearities
 
-__all__ = ["movie_responses", "spatiotemporal_responses"]
+__all__ = ["iter_movie_responses", "movie_responses", "spatiotemporal_responses"]
 
 #: Bytes of frames (and their responses) filtered at once by default.
 BLOCK_BYTES = 64 * 2**20
@@ -139,36 +142,177 @@ def movie_responses(
     >>> movie_responses(pop, movie, Monophasic(0.01, 3), baseline=10.0).shape
     (50, 23)
     """
-    from scipy.signal import lfilter
-
-    from .population import linear_responses
-
     population = _check_population(population)
     movie = _check_movie(movie, population)
-    fps = movie.frames_per_second
-    taps = _temporal_taps(temporal, population.n_types, fps)
-    baseline = check_finite(baseline, "baseline")
-    gain = check_finite(gain, "gain")
-    stages = _resolve_nonlinearities(nonlinearity)
     frames = movie.frames
     n_frames, n = frames.shape[0], population.n_neurons
     dtype = np.result_type(frames.dtype, np.float32)
     check_memory(
         n_frames * n * np.dtype(dtype).itemsize, f"the rates of {n} neurons x {n_frames} frames"
     )
+    out = np.empty((n_frames, n), dtype=dtype)
+    start = 0
+    for rates in iter_movie_responses(
+        population,
+        movie,
+        temporal,
+        baseline=baseline,
+        gain=gain,
+        nonlinearity=nonlinearity,
+        method=method,
+        block_frames=block_frames,
+    ):
+        out[start : start + len(rates)] = rates
+        start += len(rates)
+    return out
+
+
+def _frame_blocks(frames: object, block_frames: int) -> Iterator[np.ndarray]:
+    """Blocks of at most ``block_frames`` frames of an array, a dask array or an iterable."""
+    if isinstance(frames, np.ndarray) or _is_dask_array(frames):
+        for start in range(0, frames.shape[0], block_frames):
+            block = frames[start : start + block_frames]
+            yield np.asarray(block.compute() if _is_dask_array(block) else block)
+        return
+    for chunk in frames:  # an iterable of (t, H, W) blocks, e.g. frames read from disk
+        chunk = np.asarray(chunk)
+        if chunk.ndim == 2:
+            chunk = chunk[np.newaxis]
+        for start in range(0, chunk.shape[0], block_frames):
+            yield chunk[start : start + block_frames]
+
+
+def _is_dask_array(value: object) -> bool:
+    from .scale import _is_dask_array as is_dask
+
+    return is_dask(value)
+
+
+def iter_movie_responses(
+    population: Population,
+    frames: object,
+    temporal: object,
+    *,
+    frames_per_second: float | None = None,
+    baseline: float = 0.0,
+    gain: float = 1.0,
+    nonlinearity: object = "rectify",
+    method: str = "auto",
+    block_frames: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Firing rates block by block: memory stays constant however long the movie.
+
+    The same computation as :func:`movie_responses`, yielded one block of
+    frames at a time (the filter's state carries from block to block, so the
+    concatenated blocks equal :func:`movie_responses`' result exactly), from
+    frames that need not fit in memory: a dask array is computed block by
+    block, and an iterable (a generator reading frames from disk, a camera...)
+    is consumed as it comes.
+
+    Parameters
+    ----------
+    population : Population
+        The neurons.
+    frames : Movie, numpy.ndarray, dask.array.Array or iterable of arrays
+        The frames ``(T, H, W)`` on the population's field (an iterable
+        yields ``(t, H, W)`` blocks or single ``(H, W)`` frames).
+    temporal : TemporalKernel or sequence of TemporalKernel
+        As :func:`movie_responses`.
+    frames_per_second : float, optional
+        The frame rate, Hz; required unless ``frames`` is a Movie (then it
+        must be None or equal).
+    baseline, gain, nonlinearity, method, block_frames
+        As :func:`movie_responses`.
+
+    Returns
+    -------
+    iterator of numpy.ndarray, shape (t, n_neurons)
+        Rates in spikes/s, block by block in time order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`movie_responses`, checked before the first block is read
+        (a block of the wrong shape or with non-finite values is refused
+        when it is read).
+
+    Examples
+    --------
+    >>> import numpy as np, cortex
+    >>> from cortex.dynamics import iter_movie_responses, movie_responses
+    >>> from cortex.movies import white_noise_movie
+    >>> from cortex.temporal import Monophasic
+    >>> field = cortex.VisualField(2.0, 2.0, pixels_per_degree=10)
+    >>> pop = cortex.Population(cortex.Gaussian(0.2), cortex.Mosaic.from_lattice(field, 0.4))
+    >>> movie = white_noise_movie(field, 100.0, 1.0, seed=0)
+    >>> blocks = iter_movie_responses(pop, movie, Monophasic(0.01, 3), block_frames=30)
+    >>> whole = movie_responses(pop, movie, Monophasic(0.01, 3))
+    >>> bool(np.allclose(np.concatenate(list(blocks)), whole, rtol=1e-12, atol=1e-12))
+    True
+    """
+    from .movies import Movie
+    from .temporal import _check_fps
+
+    population = _check_population(population)
+    if isinstance(frames, Movie):
+        frames = _check_movie(frames, population)
+        if frames_per_second is not None and _check_fps(frames_per_second) != (
+            frames.frames_per_second
+        ):
+            raise ValueError(
+                f"`frames_per_second` ({frames_per_second}) differs from the movie's "
+                f"({frames.frames_per_second})"
+            )
+        fps, source = frames.frames_per_second, frames.frames
+    else:
+        if frames_per_second is None:
+            raise TypeError(
+                "`frames_per_second` must be given for frames that are not a Movie"
+            )
+        fps = _check_fps(frames_per_second)
+        source = frames
+        if isinstance(source, str | bytes) or not (
+            isinstance(source, np.ndarray) or _is_dask_array(source) or hasattr(source, "__iter__")
+        ):
+            raise TypeError(
+                "`frames` must be a Movie, an array (T, H, W), a dask array or an iterable "
+                f"of frame blocks, got {type(frames).__name__}"
+            )
+        if isinstance(source, np.ndarray) or _is_dask_array(source):
+            if source.ndim != 3 or tuple(source.shape[1:]) != population.field.shape:
+                raise ValueError(
+                    f"`frames` must be (T, {population.field.shape[0]}, "
+                    f"{population.field.shape[1]}), got shape {source.shape}"
+                )
+    taps = _temporal_taps(temporal, population.n_types, fps)
+    baseline = check_finite(baseline, "baseline")
+    gain = check_finite(gain, "gain")
+    stages = _resolve_nonlinearities(nonlinearity)
+    n = population.n_neurons
     if block_frames is None:
-        per_frame = frames[0].nbytes + n * 8
-        block_frames = max(1, BLOCK_BYTES // max(per_frame, 1))
+        rows, cols = population.field.shape
+        block_frames = max(1, BLOCK_BYTES // max(rows * cols * 8 + n * 8, 1))
     else:
         block_frames = check_integer(block_frames, "block_frames", minimum=1)
-    n_sites = population.n_sites
-    out = np.empty((n_frames, n), dtype=dtype)
+    return _filtered_blocks(
+        population, _frame_blocks(source, block_frames), taps, baseline, gain, stages, method
+    )
+
+
+def _filtered_blocks(population, blocks, taps, baseline, gain, stages, method):
+    """The loop of :func:`iter_movie_responses`: space per block, then time with state."""
+    from scipy.signal import lfilter
+
+    from .population import linear_responses
+
+    n_sites, n_types = population.n_sites, population.n_types
+    n = population.n_neurons
     # one FIR filter per RF type (all its neurons at once), its state carried across blocks
     states = [np.zeros((len(t) - 1, n_sites)) for t in taps]
-    for start in range(0, n_frames, block_frames):
-        block = frames[start : start + block_frames]
+    for block in blocks:
+        dtype = np.result_type(block.dtype, np.float32)
         drive = linear_responses(population, block, method=method)  # (b, n), type-major
-        drive = np.asarray(drive, dtype=np.float64).reshape(len(block), population.n_types, n_sites)
+        drive = np.asarray(drive, dtype=np.float64).reshape(len(block), n_types, n_sites)
         for t, kernel in enumerate(taps):
             if len(kernel) > 1:
                 filtered, states[t] = lfilter(kernel, [1.0], drive[:, t], axis=0, zi=states[t])
@@ -178,8 +322,7 @@ def movie_responses(
         rates = baseline + gain * drive.reshape(len(block), n)
         for stage in stages:
             rates = stage(rates)
-        out[start : start + len(block)] = rates
-    return out
+        yield rates.astype(dtype, copy=False)
 
 
 def _separable_terms(rf: object) -> list[tuple[object, object]]:

@@ -175,3 +175,53 @@ def test_spatiotemporal_responses_bad_inputs():
     rf = temporal.SeparableRF(cortex.Gaussian(0.2), temporal.Monophasic(0.01, 3))
     with pytest.raises(TypeError, match="`mosaic` must be a Mosaic"):
         spatiotemporal_responses(rf, "mosaic", movie)
+
+
+# -- streaming ---------------------------------------------------------------------------------
+def test_iterating_blocks_from_arrays_dask_and_generators_equals_the_whole():
+    from cortex.dynamics import iter_movie_responses
+
+    da = pytest.importorskip("dask.array")
+    pop, movie = population(), noise_movie(duration=0.4, seed=5)
+    kernel = temporal.Biphasic(0.01, 0.03, 3, 3, 1.0)
+    whole = movie_responses(pop, movie, kernel, baseline=4.0, method="fft")
+    fps = movie.frames_per_second
+    frames = np.asarray(movie.frames)
+    sources = {
+        "movie": (movie, None),
+        "array": (frames, fps),
+        "dask": (da.from_array(frames, chunks=(13, -1, -1)), fps),
+        "generator": ((frames[i : i + 7] for i in range(0, len(frames), 7)), fps),
+        "single frames": (iter(frames), fps),
+    }
+    for name, (source, rate) in sources.items():
+        blocks = list(
+            iter_movie_responses(
+                pop,
+                source,
+                kernel,
+                frames_per_second=rate,
+                baseline=4.0,
+                method="fft",
+                block_frames=11,
+            )
+        )
+        assert all(len(b) <= 11 for b in blocks), name
+        np.testing.assert_allclose(np.concatenate(blocks), whole, rtol=1e-12, atol=1e-12)
+
+
+def test_iterating_refuses_bad_frames_before_reading():
+    from cortex.dynamics import iter_movie_responses
+
+    pop, movie = population(), noise_movie(duration=0.05)
+    kernel = temporal.Monophasic(0.01, 3)
+    with pytest.raises(TypeError, match="`frames_per_second` must be given"):
+        iter_movie_responses(pop, np.asarray(movie.frames), kernel)
+    with pytest.raises(ValueError, match="`frames` must be"):
+        iter_movie_responses(pop, np.zeros((3, 5, 5)), kernel, frames_per_second=100.0)
+    with pytest.raises(TypeError, match="`frames` must be a Movie"):
+        iter_movie_responses(pop, "frames", kernel, frames_per_second=100.0)
+    with pytest.raises(ValueError, match="differs from the movie's"):
+        iter_movie_responses(pop, movie, kernel, frames_per_second=50.0)
+    with pytest.raises(ValueError, match="`frames_per_second`"):
+        iter_movie_responses(pop, np.asarray(movie.frames), kernel, frames_per_second=-1.0)
