@@ -51,6 +51,7 @@ _LAZY_SUBMODULES = (
     "cli",
     "datasets",
     "dynamics",
+    "filternet",
     "lattices",
     "mosaic_stats",
     "movies",

@@ -127,6 +127,9 @@ _NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
 # centers, by dtype: per sampled site (indexing, chunk loop), per gathered patch pixel,
 # per multiply-add of the patch-matrix product
 _NS_CENTERS = {"float64": (84.5, 0.458, 0.0732), "float32": (79.3, 0.204, 0.0541)}
+# centers on a grid (a ConvNet layer: patches by strided slices, no per-site indexing),
+# fitted on four layers of 14-64 px, 1-16 channels, 3x3 to 7x7 kernels, batches of 8-32
+_NS_CENTERS_GRID = {"float64": (0.0, 1.5, 0.06), "float32": (0.0, 1.2, 0.03)}
 # separable, by dtype: per pixel, per group of columns (a GEMM call), per multiply-add of
 # the row filtering (a group's span x its columns x rank), per site, per multiply-add at
 # the sites
@@ -134,8 +137,10 @@ _NS_SEPARABLE = {
     "float64": (0.43, 17_210.0, 0.091, 37.7, 0.132),
     "float32": (0.51, 17_480.0, 0.046, 25.1, 0.078),
 }
-# float32 against float64, measured on the same problems (medians)
-_FLOAT32_SPEED = {"fft": 0.4, "direct": 1.0}
+# float32 against float64, measured on the same problems (medians; 0.4 for the FFT of
+# 256-1024 px images, 0.55 for 18-70 px ones: the smaller images' ratio, which keeps the
+# choice right where the FFT is slowest)
+_FLOAT32_SPEED = {"fft": 0.55, "direct": 1.0}
 
 #: Choices of :func:`choose_method` with ``measure=True``, per problem (this process).
 _MEASURED: dict[tuple, str] = {}
@@ -152,6 +157,7 @@ def choose_method(
     dtype: object = np.float64,
     rank: int | None = None,
     n_columns: int | None = None,
+    grid: bool = False,
     measure: bool = False,
 ) -> str:
     """Pick the cheapest correlation method for one problem size.
@@ -201,6 +207,9 @@ def choose_method(
         Distinct image columns among the sites (``"separable"`` filters rows
         there); default ``min(W, n_sites, 2 * sqrt(n_sites * W / H))``, a
         hexagonal lattice's.
+    grid : bool, optional
+        The sites form a regular grid (a ConvNet layer): ``"centers"``
+        gathers patches by strided slices, with constants of its own.
     measure : bool, optional
         Time the candidates instead of predicting (cached per problem); the
         random problem timed must fit in :func:`cortex.memory_budget`.
@@ -231,8 +240,18 @@ def choose_method(
     >>> choose_method((256, 256), (9, 9), 1, n_sites=256 * 256)
     'fft'
     """
+    grid = check_bool(grid, "grid")
     costs = _costs(
-        image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns
+        image_shape,
+        kernel_shape,
+        n_kernels,
+        n_sites,
+        n_images,
+        n_channels,
+        dtype,
+        rank,
+        n_columns,
+        grid,
     )
     if not check_bool(measure, "measure"):
         return min(costs, key=costs.__getitem__)
@@ -246,6 +265,7 @@ def choose_method(
         np.dtype(dtype).name,
         rank,
         n_columns,
+        grid,
     )
     if key not in _MEASURED:
         best = min(costs.values())
@@ -255,7 +275,16 @@ def choose_method(
 
 
 def _costs(
-    image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns
+    image_shape,
+    kernel_shape,
+    n_kernels,
+    n_sites,
+    n_images,
+    n_channels,
+    dtype,
+    rank,
+    n_columns,
+    grid=False,
 ) -> dict[str, float]:
     """The predicted time of each method, in nanoseconds (see :func:`choose_method`)."""
     if not isinstance(image_shape, tuple | list) or len(image_shape) != 2:
@@ -285,7 +314,7 @@ def _costs(
     }
     if name == "float32":
         costs = {method: cost * _FLOAT32_SPEED[method] for method, cost in costs.items()}
-    site, gather, gemm = _NS_CENTERS[name]
+    site, gather, gemm = (_NS_CENTERS_GRID if grid else _NS_CENTERS)[name]
     costs["centers"] = (
         n_channels * n_images * n_sites * (site + taps * (gather + n_kernels * gemm))
     )
@@ -314,7 +343,7 @@ def _measure(key: tuple, candidates: list[str]) -> str:
     """Time ``candidates`` on random data of the problem ``key``; the fastest."""
     import time
 
-    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns = key
+    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, grid = key
     itemsize = np.dtype(dtype).itemsize
     # the random problem: images, sites, the output and one chunk of patches
     check_memory(
@@ -641,7 +670,16 @@ def _correlate(
             rank = factors[1].shape[1]
             n_columns = len(_distinct(cols)[0])
         method = choose_method(
-            padded, (kh, kw), o, n_sites, n, c, dtype=x.dtype, rank=rank, n_columns=n_columns
+            padded,
+            (kh, kw),
+            o,
+            n_sites,
+            n,
+            c,
+            dtype=x.dtype,
+            rank=rank,
+            n_columns=n_columns,
+            grid=isinstance(rows, range),
         )
     if method == "centers":
         return _centers(x, weight, rows, cols, padding, chunk_bytes, keep)

@@ -88,6 +88,7 @@ from .receptive_fields import Gabor, ReceptiveField, _frequencies
 __all__ = [
     "AdelsonBergen",
     "Biphasic",
+    "CosineBump",
     "DirectionSelectiveRF",
     "Exponential",
     "Monophasic",
@@ -636,6 +637,404 @@ class AdelsonBergen(TemporalKernel):
         """``((1.0, n + 1, 1/k), (-1.0, n + 3, 1/k))``."""
         tau = 1.0 / self.k
         return ((1.0, self.n + 1, tau), (-1.0, self.n + 3, tau))
+
+
+# --------------------------------------------------------------------------- bmtk's cosine bumps
+# bmtk's cosine-bump kernel (bmtk 1.2.0: bmtk/simulator/filternet/lgnmodel/temporalfilter.py,
+# ``TemporalFilterCosineBump``, built by ``fitfuns.makeBasis_StimKernel``), in bmtk's own
+# units: one sample is one millisecond.
+#: bmtk samples its temporal kernels every millisecond (``t_support`` steps of 0.001 s).
+_BUMP_RATE = 1000.0
+#: the bumps are evaluated at ``nkt = 600`` samples (lags 1..600 samples).
+_BUMP_SAMPLES = 600
+#: the offset ``b`` (ms) of bmtk's log time axis, ``log(t + b)``.
+_BUMP_OFFSET = 0.3
+#: the bumps' width ``db`` on the log axis, from bmtk's hard-coded ``ylim = (100, 200)`` ms.
+_BUMP_SPACING = math.log(200.0 + _BUMP_OFFSET) - math.log(100.0 + _BUMP_OFFSET)
+#: largest |weight| (dimensionless), peak time and delay (s) of a CosineBump.
+_MAX_BUMP_WEIGHT = 1e6
+_MAX_BUMP_PEAK = 1e3
+_MAX_BUMP_DELAY = 10.0
+
+
+def _check_pair(value: object, name: str) -> tuple[float, float]:
+    """Two finite real numbers (a tuple, list or 1-D array of length 2)."""
+    if not isinstance(value, tuple | list | np.ndarray):
+        raise TypeError(f"`{name}` must be a pair of numbers, got {_describe(value)}")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"`{name}` must be a pair of numbers, got an array of shape {value.shape}")
+    if len(value) != 2:
+        raise ValueError(f"`{name}` must hold 2 numbers (bmtk's two bumps), got {len(value)}")
+    first, second = (check_finite(item, f"{name}[{i}]") for i, item in enumerate(value))
+    return first, second
+
+
+def _bump_samples(
+    weights: tuple[float, float], kpeaks_ms: tuple[float, float], delays: tuple[int, int]
+) -> np.ndarray:
+    """The samples of bmtk's ``kernel_data``: ``600 + delays[0]``, one a ms (see CosineBump)."""
+    length = _BUMP_SAMPLES + delays[0]
+    lags = np.arange(1, _BUMP_SAMPLES + 1, dtype=np.float64)  # bmtk's lags 1..600 samples
+    out = np.zeros(length)
+    for k in range(2):
+        # fitfuns.ff: (cos(clip((log(t + b) - log(kpeak)) * pi / db / 2, -pi, pi)) + 1) / 2
+        x = (np.log(lags + _BUMP_OFFSET) - math.log(kpeaks_ms[k])) * math.pi / _BUMP_SPACING / 2
+        bump = (np.cos(np.clip(x, -math.pi, math.pi)) + 1.0) / 2.0
+        column = bump[: max(length - delays[k], 0)]  # delayed by delays[k], cut at the length
+        norm = math.sqrt(float(np.sum(column * column)))
+        if norm == 0.0:
+            raise ValueError(
+                f"`kpeaks[{k}]` = {kpeaks_ms[k] / _BUMP_RATE:g} s puts bump {k} outside bmtk's "
+                f"window of {length - delays[k]} samples after its delay (it spans lags of "
+                f"{kpeaks_ms[k] * math.exp(-2 * _BUMP_SPACING) - 1.3:.4g} to "
+                f"{kpeaks_ms[k] * math.exp(2 * _BUMP_SPACING) - 1.3:.4g} ms): all its samples "
+                "are 0"
+            )
+        out[delays[k] :] += weights[k] * (column / norm)
+    return out
+
+
+@dataclass(frozen=True)
+class CosineBump(TemporalKernel):
+    """bmtk's cosine-bump temporal filter (FilterNet's LGN cells), in seconds.
+
+    The Allen Institute's Brain Modeling Toolkit (bmtk 1.2.0,
+    ``bmtk.simulator.filternet``) gives each LGN cell a temporal filter
+    ``TemporalFilterCosineBump(weights, kpeaks, delays)``: the weighted sum of
+    two raised-cosine bumps on a logarithmic time axis.  **bmtk's units are
+    milliseconds** (its filters are sampled every 1 ms: ``kpeaks`` and
+    ``delays`` are in samples); **here they are seconds**, as everywhere in
+    :mod:`cortex` (:meth:`from_bmtk` converts).
+
+    bmtk's kernel is a sequence of 1 ms samples ``a_j`` (``kernel_data``,
+    :attr:`samples`), built from the two bumps (``b = 0.3`` ms, bump width
+    ``db = log(200.3 / 100.3)`` from bmtk's hard-coded ``ylim = (100, 200)``)::
+
+        bump_k(s) = (1 + cos(clip((log(s + b) - log(kpeak_k)) pi / (2 db), -pi, pi))) / 2
+        a_j = sum_k weights[k] * bump_k(j + 1 - delay_k) / norm_k   (j >= delay_k, else 0)
+
+    ``s`` and ``j`` in samples (ms), ``j = 0 .. 599 + delays[0]``: bmtk
+    evaluates the bumps at lags of 1 to 600 samples and uses the sample of
+    lag ``s`` as the weight of lag ``s - 1`` (it keeps rows ``[-1 - nkt:-1]``
+    of its flipped basis), so bump ``k`` peaks at lag
+    ``kpeak_k - b - 1 + delay_k`` ms; ``norm_k`` is the Euclidean norm of
+    bump ``k``'s samples in the window (each bump has unit energy).  bmtk's
+    response at 1000 frames/s is ``y[n] = sum_j a_j s[n - j]``.
+
+    **The continuous kernel** is the staircase that holds each sample for its
+    millisecond (units 1/s)::
+
+        h(t) = 1000 a_j   for j <= 1000 t < j + 1,   0 for t < 0
+
+    constant over each millisecond, so that its integral over a millisecond is
+    that millisecond's sample: cortex's taps (frame integrals, see
+    :meth:`TemporalKernel.kernel`) at bmtk's 1 kHz are bmtk's samples.  So:
+
+    * at 1000 frames/s, :meth:`kernel` returns bmtk's samples ``a_j``
+      exactly, and responses equal bmtk's;
+    * at ``1000 / m`` frames/s (``m`` a whole number), tap ``k`` is the
+      sum ``a_{km} + ... + a_{km + m - 1}``: the response equals
+      bmtk's 1 kHz response to the same movie shown at 1 kHz (each frame
+      repeated ``m`` times), read at the last millisecond of each frame;
+    * at other rates the taps are exact integrals of ``h`` (the held frames'
+      response).  bmtk itself samples its kernel differently there (linear
+      interpolation of the 1 ms samples at ``j / fps``, times ``1000 / fps``:
+      point samples, which can miss a fast cell's lobes: at 30 frames/s,
+      tON_TF8's taps sum to -14.6 instead of its DC gain +1.06); cortex's
+      taps keep the kernel's area at every rate.
+
+    Its spectrum is analytic (a finite sum): with ``x = f / 1000``,
+    ``H(f) = exp(-i pi x) sinc(x) sum_j a_j exp(-2 pi i x j)``: the hold's
+    ``sinc`` times the samples' discrete-time Fourier transform.  Impulse and
+    step responses, DC gain, support and taps are exact too.  (It is not a
+    sum of gamma densities: :attr:`~TemporalKernel.components` is not
+    defined.)
+
+    Parameters
+    ----------
+    weights : pair of float
+        The two bumps' weights (dimensionless, ``|w| <= 1e6``); bmtk requires
+        ``weights[0] > 0``.  ON cells in bmtk have ``weights[0] > 0`` and a
+        negative ``weights[1]`` (a biphasic filter); the cell's sign is its
+        spatial filter's amplitude.
+    kpeaks : pair of float
+        The bumps' peak parameters in **seconds** (bmtk's ``kpeaks`` / 1000),
+        in ``(0, 1000]`` with ``kpeaks[0] < kpeaks[1]``; each bump must reach
+        into bmtk's 600-sample window.
+    delays : pair of float, optional
+        The bumps' delays in **seconds**, whole milliseconds (bmtk's delays
+        are sample counts), in ``[0, 10]`` with ``delays[0] <= delays[1]``.
+
+    Raises
+    ------
+    TypeError
+        If a parameter is not a pair of real numbers (booleans and strings
+        are refused).
+    ValueError
+        If a value is NaN, infinite or out of its range, breaks bmtk's
+        ordering (``weights[0] > 0``, ``kpeaks[0] < kpeaks[1]``,
+        ``delays[0] <= delays[1]``), a delay is not whole milliseconds, or a
+        bump has no sample in bmtk's window.
+
+    See Also
+    --------
+    cortex.filternet : populations from bmtk's per-cell parameters.
+
+    Examples
+    --------
+    bmtk's ``tON_TF8`` cell (weights 4.2185 / -2.4050, kpeaks 8.5246 /
+    23.2468 ms, no delays):
+
+    >>> import numpy as np
+    >>> from cortex.temporal import CosineBump
+    >>> k = CosineBump.from_bmtk([4.2185, -2.4050], [8.5246, 23.2468], [0, 0])
+    >>> k.kpeaks, k.delays
+    ((0.0085246, 0.0232468), (0.0, 0.0))
+    >>> taps = k.kernel(frames_per_second=1000)  # bmtk's own 1 ms samples
+    >>> len(taps), k.support
+    (92, 0.092)
+    >>> bool(np.array_equal(taps, k.samples[:92])), int(np.argmax(taps))
+    (True, 6)
+    >>> bool(abs(k.kernel(30).sum() - k.dc_gain) < 1e-12)  # area kept at 30 frames/s
+    True
+    """
+
+    weights: tuple[float, float]
+    kpeaks: tuple[float, float]
+    delays: tuple[float, float] = (0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        weights = _check_pair(self.weights, "weights")
+        for i, w in enumerate(weights):
+            check_range(w, f"weights[{i}]", -_MAX_BUMP_WEIGHT, _MAX_BUMP_WEIGHT)
+        if weights[0] <= 0:
+            raise ValueError(f"`weights[0]` must be > 0 (as bmtk requires), got {weights[0]:g}")
+        kpeaks = _check_pair(self.kpeaks, "kpeaks")
+        for i, kpeak in enumerate(kpeaks):
+            check_range(kpeak, f"kpeaks[{i}]", 0.0, _MAX_BUMP_PEAK, low_open=True, unit="s")
+        if not kpeaks[0] < kpeaks[1]:
+            raise ValueError(
+                f"`kpeaks` must increase (as bmtk requires: the first bump is the faster), "
+                f"got {kpeaks[0]:g} and {kpeaks[1]:g} s"
+            )
+        delays = _check_pair(self.delays, "delays")
+        samples = []
+        for i, delay in enumerate(delays):
+            check_range(delay, f"delays[{i}]", 0.0, _MAX_BUMP_DELAY, unit="s")
+            count = round(delay * _BUMP_RATE)
+            if abs(delay * _BUMP_RATE - count) > 1e-6:
+                raise ValueError(
+                    f"`delays[{i}]` must be whole milliseconds (bmtk delays by whole 1 ms "
+                    f"samples), got {delay:g} s"
+                )
+            samples.append(count)
+        if delays[0] > delays[1]:
+            raise ValueError(
+                f"`delays` must not decrease (as bmtk requires), got {delays[0]:g} and "
+                f"{delays[1]:g} s"
+            )
+        kpeaks_ms = (kpeaks[0] * _BUMP_RATE, kpeaks[1] * _BUMP_RATE)
+        values = _bump_samples(weights, kpeaks_ms, (samples[0], samples[1]))
+        values.flags.writeable = False
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "kpeaks", kpeaks)
+        object.__setattr__(self, "delays", (samples[0] / _BUMP_RATE, samples[1] / _BUMP_RATE))
+        object.__setattr__(self, "_samples", values)
+        object.__setattr__(self, "_cumulative", np.concatenate(([0.0], np.cumsum(values))))
+        nonzero = np.flatnonzero(values)
+        object.__setattr__(self, "_length", int(nonzero[-1]) + 1)
+
+    @classmethod
+    def from_bmtk(cls, weights: object, kpeaks: object, delays: object = (0, 0)) -> CosineBump:
+        """The kernel of bmtk's ``TemporalFilterCosineBump(weights, kpeaks, delays)``.
+
+        Parameters
+        ----------
+        weights : pair of float
+            bmtk's ``weights``.
+        kpeaks : pair of float
+            bmtk's ``kpeaks``, in **milliseconds** (1 ms samples).
+        delays : pair of float, optional
+            bmtk's ``delays`` in milliseconds; like bmtk (``astype(int)``),
+            fractions are dropped (truncated towards 0).
+
+        Returns
+        -------
+        CosineBump
+            ``CosineBump(weights, kpeaks / 1000, trunc(delays) / 1000)``:
+            its :attr:`samples` equal bmtk's ``kernel_data`` (to rounding).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As the constructor.
+        """
+        kpeaks_ = _check_pair(kpeaks, "kpeaks")
+        delays_ = _check_pair(delays, "delays")
+        return cls(
+            weights,
+            (kpeaks_[0] / _BUMP_RATE, kpeaks_[1] / _BUMP_RATE),
+            (math.trunc(delays_[0]) / _BUMP_RATE, math.trunc(delays_[1]) / _BUMP_RATE),
+        )
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The ``600 + delays[0]`` samples ``a_j`` of bmtk's ``kernel_data``, one a millisecond.
+
+        Read-only, float64; sample ``j`` is the weight of lag ``j`` ms (the
+        integral of :meth:`impulse_response` over ``[j, j + 1)`` ms).
+        """
+        return self._samples  # type: ignore[attr-defined]
+
+    def impulse_response(self, t: object) -> np.ndarray:
+        """The staircase ``h(t) = 1000 a_j`` for ``j <= 1000 t < j + 1`` (1/s), 0 for ``t < 0``.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, ``|t| <= 1e12``.  A time within ``1e-12`` s
+            below a millisecond boundary counts as on it (so ``j / 1000``
+            reads sample ``j`` despite rounding).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 array of the shape of ``t``.
+
+        Raises
+        ------
+        TypeError
+            If ``t`` is not numeric (None, strings, booleans).
+        ValueError
+            If ``t`` holds NaN, infinite or larger than ``1e12`` values.
+        """
+        t = _times(t)
+        samples = self.samples
+        cell = np.floor(t * _BUMP_RATE + 1e-9)
+        inside = (t >= 0) & (cell < len(samples))
+        index = np.where(inside, cell, 0).astype(np.intp)
+        return np.where(inside, samples[index] * _BUMP_RATE, 0.0)
+
+    def step_response(self, t: object) -> np.ndarray:
+        """The response to a unit step at ``t = 0``: piecewise linear through the samples' sums.
+
+        Parameters
+        ----------
+        t : array_like
+            Times in seconds, ``|t| <= 1e12``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 array of the shape of ``t``: 0 for ``t <= 0``,
+            ``a_0 + ... + a_{j-1}`` at ``t = j`` ms, :attr:`dc_gain` after the
+            last sample.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`impulse_response`.
+        """
+        t = _times(t)
+        cumulative = self._cumulative  # type: ignore[attr-defined]
+        grid = np.arange(len(cumulative), dtype=np.float64)
+        return np.asarray(np.interp(np.maximum(t, 0.0) * _BUMP_RATE, grid, cumulative))
+
+    def frequency_response(self, f: object) -> np.ndarray:
+        """Analytic spectrum ``H(f) = exp(-i pi x) sinc(x) sum_j a_j exp(-2 pi i x j)``, x = f/1000.
+
+        Parameters
+        ----------
+        f : array_like
+            Temporal frequencies in Hz, ``|f| <= 1e9``.
+
+        Returns
+        -------
+        numpy.ndarray
+            complex128 array of the shape of ``f`` (``H(0)`` is
+            :attr:`dc_gain`, ``H(-f) = conj(H(f))``).
+
+        Raises
+        ------
+        TypeError
+            If ``f`` is not numeric.
+        ValueError
+            If ``f`` holds NaN, infinite or larger than ``1e9`` values.
+        """
+        f = _temporal_frequencies(f)
+        x = f / _BUMP_RATE
+        frac = x - np.round(x)  # exact; the phases only need x modulo 1
+        z = np.exp(-2j * math.pi * frac)
+        dtft = np.polynomial.polynomial.polyval(z, self.samples[: self._length])  # type: ignore[attr-defined]
+        # exp(-i pi x) sin(pi x) / (pi x) = exp(-i pi frac) sin(pi frac) / (pi x)
+        safe = np.where(x == 0, 1.0, x)
+        hold = np.where(x == 0, 1.0, np.sin(math.pi * frac) / (math.pi * safe))
+        return np.asarray(hold * np.exp(-1j * math.pi * frac) * dtft, dtype=np.complex128)
+
+    @property
+    def dc_gain(self) -> float:
+        """``H(0)``: the sum of the samples (the response to a constant signal of 1)."""
+        return math.fsum(self.samples)
+
+    @property
+    def support(self) -> float:
+        """Seconds after which ``h`` is exactly 0: the last non-zero sample's end (ms / 1000)."""
+        return self._length / _BUMP_RATE  # type: ignore[attr-defined]
+
+    def kernel(self, frames_per_second: float, *, duration: float | None = None) -> np.ndarray:
+        """Sample the kernel at a frame rate: taps integrating ``h`` over each frame.
+
+        Parameters
+        ----------
+        frames_per_second : float
+            Frame rate in Hz, in ``[1e-6, 1e6]``.
+        duration : float, optional
+            The kernel covers lags ``[0, duration)`` seconds (rounded up to
+            whole frames, see :meth:`~TemporalKernel.n_taps`); in
+            ``(0, 1e9]``.  Default: :attr:`support`.
+
+        Returns
+        -------
+        numpy.ndarray, shape (K,)
+            float64 taps: tap ``k`` is the integral of ``h`` over
+            ``[k / fps, (k + 1) / fps)``.  At ``1000 / m`` frames/s (``m``
+            whole) these are sums of ``m`` samples (at 1000 frames/s, bmtk's
+            samples themselves, bit for bit); at other rates, differences of
+            the exact step response (to rounding of the running sums).
+
+        Raises
+        ------
+        TypeError
+            If a parameter is not a real number.
+        ValueError
+            If a parameter is out of its range.
+        cortex.MemoryBudgetError
+            If the taps and their working arrays (about 64 bytes a tap) would
+            exceed :func:`cortex.memory_budget` (checked before allocating).
+        """
+        fps = _check_fps(frames_per_second)
+        if duration is not None:
+            duration = _check_duration(duration)
+        span = self.support if duration is None else duration
+        estimate = math.ceil(span * fps - 1e-9)
+        check_memory(
+            _BYTES_PER_TAP * (estimate + 1),
+            f"the {estimate:.0f} taps of {self!r} at {fps:g} frames/s",
+        )
+        n = self.n_taps(fps, duration)
+        samples = self.samples[: self._length]  # type: ignore[attr-defined]
+        per_frame = _BUMP_RATE / fps  # samples per frame
+        whole = round(per_frame)
+        taps = np.zeros(n)
+        if whole >= 1 and abs(per_frame - whole) <= 1e-9 * whole:
+            sums = np.add.reduceat(samples, np.arange(0, len(samples), whole))
+            taps[: min(n, len(sums))] = sums[:n]
+        else:
+            grid = np.arange(len(samples) + 1, dtype=np.float64)
+            edges = np.arange(n + 1) * per_frame  # in samples
+            cumulative = self._cumulative[: len(samples) + 1]  # type: ignore[attr-defined]
+            taps = np.diff(np.interp(edges, grid, cumulative))
+        return taps
 
 
 # --------------------------------------------------------------------------- space-time

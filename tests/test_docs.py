@@ -29,6 +29,7 @@ DOCUMENTED_MODULES = [
     "cortex.dynamics",
     "cortex.spikes",
     "cortex.neo_bridge",
+    "cortex.filternet",
 ]
 if importlib.util.find_spec("cortex.analysis") is not None:
     DOCUMENTED_MODULES.append("cortex.analysis")
