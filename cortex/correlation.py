@@ -169,10 +169,11 @@ def choose_method(
     * ``"direct"``: ``n_images * n_kernels * H * W * kh * kw * c_direct``;
     * ``"centers"``:
       ``n_images * n_sites * (c_site + kh * kw * (c_gather + n_kernels * c_gemm))``;
-    * ``"separable"`` (only when ``rank`` is given): ``n_images * (c_pixel * H * W
-      + n_groups * (c_group + H * span * q * rank * c_row) + n_sites * (c_site' + kh *
-      rank * n_kernels * c_mac))``, the needed columns filtered in ``n_groups``
-      groups of ``q`` columns spanning ``span`` image columns;
+    * ``"separable"`` (only when ``rank`` is given): ``ceil(n_images / 4) *
+      n_groups * c_group + n_images * (c_pixel * H * W + n_groups * H * span * q *
+      rank * c_row + n_sites * (c_site' + kh * rank * n_kernels * c_mac))``, the
+      needed columns filtered in ``n_groups`` groups of ``q`` columns spanning
+      ``span`` image columns, one GEMM per group for 4 images at a time;
 
     each times ``n_channels``, and for float32 times a factor measured
     against float64 (``"separable"`` has constants of its own per dtype).
@@ -327,12 +328,13 @@ def _costs(
         n_columns = check_integer(n_columns, "n_columns", minimum=0)
         pixel, group, row_mac, site, site_mac = _NS_SEPARABLE[name]
         n_groups, q, span = _group_shape(n_columns, w, kw)
-        costs["separable"] = (
-            n_channels
-            * n_images
+        calls = math.ceil(n_images / _SEPARABLE_IMAGES)  # one GEMM per group per image chunk
+        costs["separable"] = n_channels * (
+            calls * n_groups * group
+            + n_images
             * (
                 pixel * h * w
-                + n_groups * (group + h * span * q * rank * row_mac)
+                + n_groups * h * span * q * rank * row_mac
                 + n_sites * (site + kh * rank * n_kernels * site_mac)
             )
         )
@@ -885,6 +887,9 @@ def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: then read about once instead of kw / spacing times, and the GEMM is wide.
 _SEPARABLE_GROUP = 16
 _SEPARABLE_SPAN = 4
+#: ``"separable"``: images filtered by one GEMM per column group (about a megabyte of
+#: rows: they stay in cache; measured on 120 x 240 px movie frames, bench_movies.py)
+_SEPARABLE_IMAGES = 4
 
 
 def _group_shape(n_columns: int, width: int, kw: int) -> tuple[int, int, int]:
@@ -968,6 +973,7 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
     """
     ns, n_rows, w = images.shape
     r = horizontal.shape[1]
+    chunk = _SEPARABLE_IMAGES
     n_columns = groups[-1][1]
     size = images.itemsize
     whole = r <= 4
@@ -982,19 +988,23 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
         if key not in banks:  # a lattice repeats its column offsets
             banks[key] = _group_filters(offsets, horizontal, span)
         bank = banks[key]
-        for i in range(ns):
-            if first >= 0 and first + span <= w:
-                source = images[i, :, first : first + span]  # a strided view
+        inside = first >= 0 and first + span <= w
+        for i0 in range(0, ns, chunk):  # a few images per GEMM: their rows stay in cache
+            i1 = min(i0 + chunk, ns)
+            if inside:  # the chunk's rows, one strided view when images are whole rows
+                source = images[i0:i1, :, first : first + span]
             else:  # the windows reach into the zero padding: a padded strip
-                source = np.zeros((n_rows, span), dtype=images.dtype)
+                source = np.zeros((i1 - i0, n_rows, span), dtype=images.dtype)
                 lo, hi = max(first, 0), min(first + span, w)
                 if lo < hi:
-                    source[:, lo - first : hi - first] = images[i, :, lo:hi]
+                    source[:, :, lo - first : hi - first] = images[i0:i1, :, lo:hi]
+            values = (source.reshape(-1, span) @ bank).reshape(i1 - i0, n_rows, j1 - j0, r)
             if whole:
-                values = (source @ bank).reshape(n_rows, j1 - j0, r)
-                filtered[j0:j1, i, top : top + n_rows] = values.transpose(1, 0, 2)
+                filtered[j0:j1, i0:i1, top : top + n_rows] = values.transpose(2, 0, 1, 3)
             else:
-                np.matmul(source, bank, out=filtered[i, top : top + n_rows, j0 * r : j1 * r])
+                filtered[i0:i1, top : top + n_rows, j0 * r : j1 * r] = values.reshape(
+                    i1 - i0, n_rows, -1
+                )
     st = filtered.strides
     if whole:
         strides = (st[1], st[2], st[0], st[2], st[3])
