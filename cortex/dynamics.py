@@ -36,7 +36,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ._validation import check_finite, check_integer, check_memory
+from ._validation import check_choice, check_finite, check_integer, check_memory
+from .correlation import METHODS
 from .population import Population, _check_population, _resolve_nonlinearities
 
 __all__ = ["iter_movie_responses", "movie_responses", "spatiotemporal_responses"]
@@ -294,16 +295,31 @@ def iter_movie_responses(
         block_frames = max(1, BLOCK_BYTES // max(rows * cols * 8 + n * 8, 1))
     else:
         block_frames = check_integer(block_frames, "block_frames", minimum=1)
+    # a Movie's frames were checked when it was made: its blocks are not checked again
+    checked = isinstance(frames, Movie)
+    check_choice(method, "method", METHODS)
     return _filtered_blocks(
-        population, _frame_blocks(source, block_frames), taps, baseline, gain, stages, method
+        population,
+        _frame_blocks(source, block_frames),
+        taps,
+        (baseline, gain, stages),
+        method,
+        checked,
     )
 
 
-def _filtered_blocks(population, blocks, taps, baseline, gain, stages, method):
-    """The loop of :func:`iter_movie_responses`: space per block, then time with state."""
+def _filtered_blocks(population, blocks, taps, output, method, checked):
+    """The loop of :func:`iter_movie_responses`: space per block, then time with state.
+
+    ``checked``: the frames were validated already (a Movie's), so each block
+    goes straight to the correlation; otherwise each block is validated as
+    :func:`cortex.linear_responses` validates images.
+    """
     from scipy.signal import lfilter
 
-    from .population import linear_responses
+    from .population import _linear_checked, linear_responses
+
+    baseline, gain, stages = output
 
     n_sites, n_types = population.n_sites, population.n_types
     n = population.n_neurons
@@ -311,7 +327,10 @@ def _filtered_blocks(population, blocks, taps, baseline, gain, stages, method):
     states = [np.zeros((len(t) - 1, n_sites)) for t in taps]
     for block in blocks:
         dtype = np.result_type(block.dtype, np.float32)
-        drive = linear_responses(population, block, method=method)  # (b, n), type-major
+        if checked:
+            drive = _linear_checked(population, block, method)  # (b, n), type-major
+        else:
+            drive = linear_responses(population, block, method=method)
         drive = np.asarray(drive, dtype=np.float64).reshape(len(block), n_types, n_sites)
         for t, kernel in enumerate(taps):
             if len(kernel) > 1:

@@ -1147,6 +1147,16 @@ def linear_responses(population: Population, images: object, *, method: str = "a
         return lazy_linear_responses(population, images, method=method)
     array, single = _as_images(images, population)
     check_choice(method, "method", METHODS)
+    out = _linear_checked(population, array, method)
+    return out[0] if single else out
+
+
+def _linear_checked(population: Population, array: np.ndarray, method: str) -> np.ndarray:
+    """:func:`linear_responses` of images ``(N, H, W)`` already checked (``_as_images``).
+
+    For callers that validated their frames once (a :class:`cortex.movies.Movie`
+    checks its frames when it is made) and respond block by block.
+    """
     n_images = array.shape[0]
     dtype = np.result_type(array.dtype, np.complex64 if population.is_energy else np.float32)
     step = _images_per_chunk(population, n_images, array.dtype, np.dtype(dtype))
@@ -1159,7 +1169,7 @@ def linear_responses(population: Population, images: object, *, method: str = "a
             f"`images`: the responses overflow {out.dtype} (largest |image value| "
             f"{float(np.max(np.abs(array))):g}); scale the images down"
         )
-    return out[0] if single else out
+    return out
 
 
 def _linear_chunk(population: Population, images: np.ndarray, out: np.ndarray, method: str) -> None:

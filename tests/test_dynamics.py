@@ -221,6 +221,8 @@ def test_iterating_refuses_bad_frames_before_reading():
         iter_movie_responses(pop, np.zeros((3, 5, 5)), kernel, frames_per_second=100.0)
     with pytest.raises(TypeError, match="`frames` must be a Movie"):
         iter_movie_responses(pop, "frames", kernel, frames_per_second=100.0)
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        iter_movie_responses(pop, movie, kernel, method="gpu")  # before any frame is read
     with pytest.raises(ValueError, match="differs from the movie's"):
         iter_movie_responses(pop, movie, kernel, frames_per_second=50.0)
     with pytest.raises(ValueError, match="`frames_per_second`"):
