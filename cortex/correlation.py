@@ -33,9 +33,9 @@ xp[n, c, row + a, col + b]`` by one of the methods in :data:`METHODS`:
     factors (:func:`separable_factors`; exact for Gaussians, differences of
     Gaussians and Gabors with a round envelope, truncated at a stated
     tolerance otherwise).  The image is filtered along its rows only at the
-    columns the sites need (one BLAS GEMM per column, on a strided view),
-    then along its columns only at the sites: the cost grows with sites x
-    kernel side, not kernel area.
+    columns the sites need (one BLAS GEMM per group of neighbouring columns,
+    on a strided view), then along its columns only at the sites: the cost
+    grows with sites x kernel side, not kernel area.
 ``"auto"``
     The cheapest of the four by the cost model of :func:`choose_method`.
 
@@ -119,23 +119,30 @@ _THREADED_PIXELS = 2**18  # fft: threads pay off (~0.3 ms each call) from this m
 
 # Cost model of choose_method, in nanoseconds, fitted on a 2-core x86-64 machine
 # (numpy 2.4 / scipy 1.17, OpenBLAS, one BLAS thread) against measured times of each
-# method over images of 256-1024 px, 9x9 and 31x31 kernels, 1, 2 and 16 kernels (of
-# rank 1, 2 and 9) and square and hexagonal lattices 1-16 px apart (separable: 77
-# problems per dtype, median error 10-16%); only the ratios matter.
+# method; only the ratios matter.  centers and separable at sampled sites: 234 problems
+# per dtype (images of 120x240 to 1024x1024 px, 1-288 of them, 9x9, 19x19 and 37x37
+# kernels of rank 2, square lattices 2-32 px apart; median error 10-19%, the choice
+# between the two 2-3% slower than the best on average); the FFT, direct and the
+# per-kernel terms: images of 256-1024 px, 31x31 kernels, 1, 2 and 16 kernels (of rank
+# 1, 2 and 9) and hexagonal lattices.
 _NS_FFT = 0.55  # per P * log2(P) of one 2-D real FFT of P padded pixels
 _NS_DIRECT = 10.0  # per multiply-add of scipy's direct correlation
-# centers, by dtype: per sampled site (indexing, chunk loop), per gathered patch pixel,
-# per multiply-add of the patch-matrix product
-_NS_CENTERS = {"float64": (84.5, 0.458, 0.0732), "float32": (79.3, 0.204, 0.0541)}
+# centers at sampled sites, by dtype: for fewer than _SITE_SINGLE images (one at a time)
+# and for more (in chunks): per sampled site (indexing, chunk loop), per gathered patch
+# pixel, per multiply-add of the patch-matrix product, per padded pixel (the padded copy)
+_NS_CENTERS = {
+    "float64": ((38.4, 0.457, 0.0732, 0.951), (48.8, 0.358, 0.0732, 1.39)),
+    "float32": ((49.0, 0.226, 0.0541, 0.575), (16.5, 0.298, 0.0541, 0.922)),
+}
 # centers on a grid (a ConvNet layer: patches by strided slices, no per-site indexing),
 # fitted on four layers of 14-64 px, 1-16 channels, 3x3 to 7x7 kernels, batches of 8-32
-_NS_CENTERS_GRID = {"float64": (0.0, 1.5, 0.06), "float32": (0.0, 1.2, 0.03)}
+_NS_CENTERS_GRID = {"float64": (0.0, 1.5, 0.06, 0.0), "float32": (0.0, 1.2, 0.03, 0.0)}
 # separable, by dtype: per pixel, per group of columns (a GEMM call), per multiply-add of
-# the row filtering (a group's span x its columns x rank), per site, per multiply-add at
-# the sites
+# the row filtering (a group's span x its columns x rank), per site, per gathered value of
+# a site's filtered window (kernel height x rank), per multiply-add at the sites
 _NS_SEPARABLE = {
-    "float64": (0.43, 17_210.0, 0.091, 37.7, 0.132),
-    "float32": (0.51, 17_480.0, 0.046, 25.1, 0.078),
+    "float64": (0.604, 6_581.0, 0.0699, 49.6, 0.185, 0.0732),
+    "float32": (0.391, 7_608.0, 0.0360, 35.7, 0.091, 0.0541),
 }
 # float32 against float64, measured on the same problems (medians; 0.4 for the FFT of
 # 256-1024 px images, 0.55 for 18-70 px ones: the smaller images' ratio, which keeps the
@@ -315,9 +322,14 @@ def _costs(
     }
     if name == "float32":
         costs = {method: cost * _FLOAT32_SPEED[method] for method, cost in costs.items()}
-    site, gather, gemm = (_NS_CENTERS_GRID if grid else _NS_CENTERS)[name]
+    if grid:
+        site, gather, gemm, pixel = _NS_CENTERS_GRID[name]
+    else:
+        site, gather, gemm, pixel = _NS_CENTERS[name][n_images >= _SITE_SINGLE]
     costs["centers"] = (
-        n_channels * n_images * n_sites * (site + taps * (gather + n_kernels * gemm))
+        n_channels
+        * n_images
+        * (n_sites * (site + taps * (gather + n_kernels * gemm)) + pixel * h * w)
     )
     if rank is not None:
         rank = check_integer(rank, "rank", minimum=1)
@@ -326,7 +338,7 @@ def _costs(
         if n_columns is None:
             n_columns = int(min(w, n_sites, 2 * math.sqrt(n_sites * w / h)))
         n_columns = check_integer(n_columns, "n_columns", minimum=0)
-        pixel, group, row_mac, site, site_mac = _NS_SEPARABLE[name]
+        pixel, group, row_mac, site, site_value, site_mac = _NS_SEPARABLE[name]
         n_groups, q, span = _group_shape(n_columns, w, kw)
         calls = math.ceil(n_images / _SEPARABLE_IMAGES)  # one GEMM per group per image chunk
         costs["separable"] = n_channels * (
@@ -335,7 +347,7 @@ def _costs(
             * (
                 pixel * h * w
                 + n_groups * h * span * q * rank * row_mac
-                + n_sites * (site + kh * rank * n_kernels * site_mac)
+                + n_sites * (site + kh * rank * (site_value + n_kernels * site_mac))
             )
         )
     return costs
@@ -582,9 +594,7 @@ def correlate_backward(
         )
     g2 = to_columns(grad)  # (O, Ho * Wo * N), a view when grad came from the layer above
     w2 = weight.reshape(o, -1)
-    dx = (
-        np.empty((*x.shape[1:], n), dtype=grad.dtype).transpose(3, 0, 1, 2) if input_grad else None
-    )
+    dx = np.empty((*x.shape[1:], n), dtype=grad.dtype).transpose(3, 0, 1, 2) if input_grad else None
     dw = np.zeros_like(w2) if weight_grad else None
     if patches is not None:  # kept from the forward pass
         if dw is not None:
@@ -959,6 +969,29 @@ def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_byt
                 out[n0 : n0 + ns, :, s : s + step] += values.reshape(ns, -1, o).transpose(0, 2, 1)
 
 
+def _group_bank(banks: dict, offsets: np.ndarray, span: int, horizontal: np.ndarray):
+    """The cached :func:`_group_filters` of a column group (a lattice repeats its offsets)."""
+    key = offsets.tobytes() + span.to_bytes(4, "little")
+    if key not in banks:
+        banks[key] = _group_filters(offsets, horizontal, span)
+    return banks[key]
+
+
+def _strip(images: np.ndarray, first: int, span: int) -> np.ndarray:
+    """Columns ``first:first + span`` of ``images`` ``(n, rows, W)``, zero outside them.
+
+    A strided view when the columns are inside the images, else a padded copy.
+    """
+    w = images.shape[-1]
+    if first >= 0 and first + span <= w:
+        return images[:, :, first : first + span]
+    strip = np.zeros((*images.shape[:2], span), dtype=images.dtype)
+    lo, hi = max(first, 0), min(first + span, w)
+    if lo < hi:
+        strip[:, :, lo - first : hi - first] = images[:, :, lo:hi]
+    return strip
+
+
 def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndarray:
     """Stage one of ``"separable"``: the rows of ``images`` filtered at the needed columns.
 
@@ -983,21 +1016,11 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
         filtered = np.empty((ns, hb, n_columns * r), dtype=images.dtype)
         filtered[:, :top] = 0
         filtered[:, top + n_rows :] = 0
-    for j0, j1, first, span, offsets in groups:
-        key = offsets.tobytes() + span.to_bytes(4, "little")
-        if key not in banks:  # a lattice repeats its column offsets
-            banks[key] = _group_filters(offsets, horizontal, span)
-        bank = banks[key]
-        inside = first >= 0 and first + span <= w
-        for i0 in range(0, ns, chunk):  # a few images per GEMM: their rows stay in cache
-            i1 = min(i0 + chunk, ns)
-            if inside:  # the chunk's rows, one strided view when images are whole rows
-                source = images[i0:i1, :, first : first + span]
-            else:  # the windows reach into the zero padding: a padded strip
-                source = np.zeros((i1 - i0, n_rows, span), dtype=images.dtype)
-                lo, hi = max(first, 0), min(first + span, w)
-                if lo < hi:
-                    source[:, :, lo - first : hi - first] = images[i0:i1, :, lo:hi]
+    group_banks = [_group_bank(banks, offsets, span, horizontal) for *_, span, offsets in groups]
+    for i0 in range(0, ns, chunk):  # a few images at a time, all groups: they stay in cache
+        i1 = min(i0 + chunk, ns)
+        for (j0, j1, first, span, _), bank in zip(groups, group_banks, strict=True):
+            source = _strip(images[i0:i1], first, span)  # a view, or a padded copy
             values = (source.reshape(-1, span) @ bank).reshape(i1 - i0, n_rows, j1 - j0, r)
             if whole:
                 filtered[j0:j1, i0:i1, top : top + n_rows] = values.transpose(2, 0, 1, 3)
@@ -1020,11 +1043,21 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
 #: in cache: with every image at once, 20k images of 64x64 px ran 6x slower per image
 #: than chunks of 32-128 (45x45 kernels; measured, see ``benchmarks/bench_scale.py``).
 _SITE_IMAGES = (32, 128)
+#: ... but fewer images than this go one at a time (see :func:`_site_images`)
+_SITE_SINGLE = 16
 
 
 def _site_images(n: int, per_image_site: int, limit: int) -> int:
-    """Images per chunk: one site's patches fill ``limit`` bytes, within ``_SITE_IMAGES``."""
+    """Images per chunk: one site's patches fill ``limit`` bytes, within ``_SITE_IMAGES``.
+
+    Fewer than ``_SITE_SINGLE`` images go one at a time: numpy's fancy
+    indexing gathers a window of one image as a few contiguous runs, but a
+    window of a few images pixel by pixel, measured 4-10x slower per image for
+    2-8 images of 256-1024 px (sites 4-16 px apart, 9x9 to 37x37 kernels).
+    """
     lo, hi = _SITE_IMAGES
+    if n < _SITE_SINGLE:
+        return 1
     return max(1, min(n, hi, max(lo, limit // max(per_image_site, 1))))
 
 
@@ -1098,9 +1131,7 @@ def gather_patches(
     return _gather(_batch_innermost(x, padding, pad_value), kernel_shape, rows, cols)
 
 
-def _batch_innermost(
-    x: np.ndarray, padding: tuple[int, int], pad_value: float = 0.0
-) -> np.ndarray:
+def _batch_innermost(x: np.ndarray, padding: tuple[int, int], pad_value: float = 0.0) -> np.ndarray:
     """A padded copy of ``x`` ``(N, C, H, W)`` in ``(C, H + 2 ph, W + 2 pw, N)`` layout."""
     n, c, h, w = x.shape
     ph, pw = padding

@@ -12,9 +12,12 @@ responds to a movie ``s(x, y, t)`` with
 1. **space**: each frame's linear responses at the RF centres, by the
    correlation methods of :func:`cortex.linear_responses` (a block of frames
    at a time: one call, one correlation per RF size);
-2. **time**: one causal FIR filter over all neurons at once
-   (:func:`scipy.signal.lfilter` along the frame axis), whose state is carried
-   from block to block, so the result does not depend on the block size.
+2. **time**: one causal FIR filter over all neurons at once, whose state
+   (the last ``K - 1`` drives) is carried from block to block, so the result
+   does not depend on the block size.  A kernel of a few taps is a sum of
+   shifted drives; a longer one is one GEMM per 128 frames by a banded
+   (Toeplitz) matrix of its taps (:func:`scipy.signal.lfilter` would make one
+   ``np.convolve`` call per neuron).
 
 Memory is the output plus one block of frames, whatever the movie's length;
 :func:`iter_movie_responses` yields the rates block by block (constant memory)
@@ -267,9 +270,7 @@ def iter_movie_responses(
         fps, source = frames.frames_per_second, frames.frames
     else:
         if frames_per_second is None:
-            raise TypeError(
-                "`frames_per_second` must be given for frames that are not a Movie"
-            )
+            raise TypeError("`frames_per_second` must be given for frames that are not a Movie")
         fps = _check_fps(frames_per_second)
         source = frames
         if isinstance(source, str | bytes) or not (
@@ -315,8 +316,6 @@ def _filtered_blocks(population, blocks, taps, output, method, checked):
     goes straight to the correlation; otherwise each block is validated as
     :func:`cortex.linear_responses` validates images.
     """
-    from scipy.signal import lfilter
-
     from .population import _linear_checked, linear_responses
 
     baseline, gain, stages = output
@@ -324,24 +323,77 @@ def _filtered_blocks(population, blocks, taps, output, method, checked):
     n_sites, n_types = population.n_sites, population.n_types
     n = population.n_neurons
     # one FIR filter per RF type (all its neurons at once), its state carried across blocks
-    states = [np.zeros((len(t) - 1, n_sites)) for t in taps]
+    filters = [_CausalFIR(t) for t in taps]
+    states = None
     for block in blocks:
         dtype = np.result_type(block.dtype, np.float32)
         if checked:
             drive = _linear_checked(population, block, method)  # (b, n), type-major
         else:
             drive = linear_responses(population, block, method=method)
-        drive = np.asarray(drive, dtype=np.float64).reshape(len(block), n_types, n_sites)
-        for t, kernel in enumerate(taps):
-            if len(kernel) > 1:
-                filtered, states[t] = lfilter(kernel, [1.0], drive[:, t], axis=0, zi=states[t])
-            else:
-                filtered = kernel[0] * drive[:, t]
-            drive[:, t] = filtered
+        drive = np.asarray(drive, dtype=dtype).reshape(len(block), n_types, n_sites)
+        if states is None:  # the drives before the movie: none
+            states = [np.zeros((f.n_taps - 1, n_sites), dtype=dtype) for f in filters]
+        for t, fir in enumerate(filters):
+            drive[:, t], states[t] = fir(drive[:, t], states[t])
         rates = baseline + gain * drive.reshape(len(block), n)
         for stage in stages:
             rates = stage(rates)
         yield rates.astype(dtype, copy=False)
+
+
+class _CausalFIR:
+    """A causal FIR filter along axis 0 of ``(frames, neurons)`` drives, block by block.
+
+    ``out[t] = sum_k taps[k] * drive[t - k]``, the drives before a block given
+    as its ``history`` (the previous ``K - 1``, oldest first), so that blocks
+    filtered one after the other equal the whole movie filtered at once
+    (:func:`scipy.signal.lfilter` with ``zi``, to rounding).  Up to
+    :attr:`SHIFTED` taps: a sum of ``K`` shifted, scaled drives.  More: the
+    frames in sub-blocks of :attr:`SUB`, each one GEMM of the banded matrix
+    ``(SUB, SUB + K - 1)`` of the taps by the sub-block's ``SUB + K - 1``
+    drives (a strided view: nothing copied), all neurons at once.
+    """
+
+    SUB = 128
+    SHIFTED = 8
+
+    def __init__(self, taps: np.ndarray) -> None:
+        self.taps = np.asarray(taps, dtype=np.float64)
+        self.n_taps = k = len(self.taps)
+        self._toeplitz: dict[str, np.ndarray] = {}
+        if k > self.SHIFTED:
+            band = np.zeros((self.SUB, self.SUB + k - 1))
+            for i in range(self.SUB):
+                band[i, i : i + k] = self.taps[::-1]
+            self._toeplitz["float64"] = band
+
+    def __call__(self, drive: np.ndarray, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(filtered, new history)``: ``drive`` ``(B, n)`` after ``history`` ``(K - 1, n)``."""
+        k, (b, n) = self.n_taps, drive.shape
+        if k == 1:
+            return self.taps[0] * drive, history
+        sub = self.SUB if k > self.SHIFTED else 0
+        n_rows = k - 1 + (-(-b // sub) * sub if sub else b)
+        padded = np.empty((n_rows, n), dtype=drive.dtype)
+        padded[: k - 1] = history
+        padded[k - 1 : k - 1 + b] = drive
+        padded[k - 1 + b :] = 0.0
+        if sub:
+            name = drive.dtype.name
+            if name not in self._toeplitz:
+                self._toeplitz[name] = self._toeplitz["float64"].astype(drive.dtype)
+            s0, s1 = padded.strides
+            shape = ((n_rows - k + 1) // sub, sub + k - 1, n)
+            windows = np.lib.stride_tricks.as_strided(
+                padded, shape, (sub * s0, s0, s1), writeable=False
+            )
+            out = np.matmul(self._toeplitz[name], windows).reshape(-1, n)[:b]
+        else:
+            out = np.zeros((b, n), dtype=drive.dtype)
+            for lag, tap in enumerate(self.taps):
+                out += tap * padded[k - 1 - lag : k - 1 - lag + b]
+        return out, padded[b : b + k - 1].copy()
 
 
 def _separable_terms(rf: object) -> list[tuple[object, object]]:

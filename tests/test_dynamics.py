@@ -94,6 +94,38 @@ def test_steady_state_amplitude_is_the_product_of_the_gains():
     assert abs(kernel.frequency_response(tf)) == pytest.approx(h_time, rel=0.02)
 
 
+@settings(deadline=None, max_examples=40)
+@given(
+    n_taps=st.integers(1, 300),
+    cuts=st.lists(st.integers(1, 400), min_size=1, max_size=5),
+    n_neurons=st.integers(1, 7),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**16),
+)
+def test_the_causal_filter_equals_lfilter_whatever_the_blocks(n_taps, cuts, n_neurons, dtype, seed):
+    # short kernels take the shifted sums, long ones the Toeplitz GEMMs; blocks shorter
+    # than the kernel carry a history longer than themselves
+    from scipy.signal import lfilter
+
+    from cortex.dynamics import _CausalFIR
+
+    rng = np.random.default_rng(seed)
+    taps = rng.standard_normal(n_taps)
+    drive = rng.standard_normal((sum(cuts), n_neurons)).astype(dtype)
+    expected = lfilter(taps, [1.0], drive.astype(np.float64), axis=0)
+    fir = _CausalFIR(taps)
+    history = np.zeros((n_taps - 1, n_neurons), dtype=dtype)
+    pieces, start = [], 0
+    for cut in cuts:
+        out, history = fir(drive[start : start + cut], history)
+        assert out.dtype == dtype and history.shape == (n_taps - 1, n_neurons)
+        pieces.append(out)
+        start += cut
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    scale = np.abs(taps).sum() * np.abs(drive).max()
+    np.testing.assert_allclose(np.concatenate(pieces), expected, atol=tolerance * scale, rtol=0)
+
+
 def test_float32_movies_give_float32_rates_and_rectified_rates_are_nonnegative():
     pop, movie = population(), noise_movie()
     movie32 = movies.Movie(movie.frames.astype(np.float32), movie.frames_per_second, FIELD)
