@@ -29,8 +29,6 @@ C, ... after a first call of each that checks its result):
   (``cortex.filternet.export_bmtk_kernel`` -> ``SampledRF``; the
   ``CosineBump``'s taps at 1 kHz are bmtk's samples): like for like.  Also
   with ``method="separable"`` forced, and on the float32 movie.
-* **prototype** -- not part of cortex: the change to ``movie_responses``
-  this script proposes (see :class:`Prototype`), timed for the record.
 
 Before anything is timed, every result is checked equal to bmtk's rates to
 1e-8 of each cell's peak rate (float32: 1e-5).  The table gives the median
@@ -94,7 +92,6 @@ import scipy.signal
 import scipy.sparse
 
 import cortex
-from cortex.correlation import separable_factors
 from cortex.dynamics import movie_responses
 from cortex.filternet import SampledRF, export_bmtk_kernel
 from cortex.movies import Movie
@@ -125,7 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
     parser.add_argument("--no-bmtk", action="store_true", help="leave bmtk out (as if missing)")
     parser.add_argument(
-        "--profile", type=int, metavar="N", help="profile cortex and the prototype at N cells"
+        "--profile", type=int, metavar="N", help="profile cortex's paths at N cells"
     )
     parser.add_argument("--memory-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -291,123 +288,6 @@ def sparse_matrix(bmtk, cells, movie, kernel, rows, cols) -> scipy.sparse.csr_ar
     )
 
 
-# --------------------------------------------------------------------------- the prototype
-class Prototype:
-    """The proposed ``movie_responses`` for separable RFs, written out (not part of cortex).
-
-    Three changes against cortex's current path, each measured in the notes
-    this script prints:
-
-    1. The frames of a :class:`~cortex.movies.Movie` are validated once, when
-       it is made; the blocks are not re-validated (``linear_responses`` runs
-       ``as_float_array``'s ``isfinite`` pass over every block again).
-    2. The separable spatial stage filters a *chunk of frames* at once: for a
-       group of neighbouring site columns, one GEMM of the strided view
-       ``frames[chunk, :, first:first + span].reshape(-1, span)`` (rows of
-       all the chunk's frames) by the group's horizontal factors side by
-       side, instead of one small GEMM per frame (cortex's
-       ``correlation._filtered_windows`` loops over the images); then, per
-       site column, one GEMM of the filtered rows by the vertical factors
-       placed at its sites' rows.
-    3. The causal FIR filter along time is a block-Toeplitz GEMM (blocks of
-       128 frames, the previous K - 1 drives carried over) instead of
-       ``scipy.signal.lfilter``, which SciPy runs for an FIR filter as one
-       ``np.convolve`` per neuron through ``apply_along_axis``.
-
-    It handles what this benchmark needs (one real kernel, sites whose
-    windows lie inside the frame), and asserts it.
-    """
-
-    SUB = 128  # frames per Toeplitz block
-    CHUNK = 4  # frames per spatial GEMM (about 1 MB: stays in cache)
-    GROUP_SPAN = 4  # kernel widths spanned by one column group, at most
-    GROUP_COLUMNS = 16
-
-    def __init__(self, kernel: np.ndarray, rows, cols, shape, taps: np.ndarray) -> None:
-        vertical, horizontal = separable_factors(kernel[np.newaxis])
-        vertical = vertical[0]  # (kh, r)
-        kh, r = vertical.shape
-        kw = horizontal.shape[0]
-        height, width = shape
-        rows, cols = np.asarray(rows), np.asarray(cols)
-        assert rows.min() >= kh // 2 and rows.max() + kh // 2 < height
-        assert cols.min() >= kw // 2 and cols.max() + kw // 2 < width
-        self.n, self.r = len(rows), r
-        ucols, col_of = np.unique(cols, return_inverse=True)
-        self.n_columns = len(ucols)
-        self.groups = []  # (first factor column, last, image columns lo:hi, bank)
-        j0 = 0
-        while j0 < len(ucols):
-            j1 = j0 + 1
-            while (
-                j1 < len(ucols)
-                and j1 - j0 < self.GROUP_COLUMNS
-                and ucols[j1] - ucols[j0] + kw <= self.GROUP_SPAN * kw
-            ):
-                j1 += 1
-            first = int(ucols[j0]) - kw // 2
-            span = int(ucols[j1 - 1] - ucols[j0]) + kw
-            bank = np.zeros((span, (j1 - j0) * r))
-            for jj in range(j0, j1):
-                offset = int(ucols[jj]) - kw // 2 - first
-                bank[offset : offset + kw, (jj - j0) * r : (jj - j0 + 1) * r] = horizontal
-            self.groups.append((j0 * r, j1 * r, first, first + span, bank))
-            j0 = j1
-        self.columns = []  # (sites, (r * height, n_sites) vertical factors at their rows)
-        for j in range(self.n_columns):
-            sites = np.flatnonzero(col_of == j)
-            placed = np.zeros((r, height, len(sites)))
-            for k, s in enumerate(sites):
-                top = rows[s] - kh // 2
-                placed[:, top : top + kh, k] = vertical.T
-            self.columns.append((sites, placed.reshape(r * height, len(sites))))
-        self.k = len(taps)
-        toeplitz = np.zeros((self.SUB, self.SUB + self.k - 1))
-        for i in range(self.SUB):
-            toeplitz[i, i : i + self.k] = taps[::-1]
-        self.toeplitz = toeplitz
-
-    def spatial(self, block: np.ndarray) -> np.ndarray:
-        """Linear responses ``(B, n)`` of a block of frames ``(B, H, W)``."""
-        n_frames, height, width = block.shape
-        flat = block.reshape(n_frames * height, width)
-        filtered = np.empty((n_frames * height, self.n_columns * self.r))
-        step = self.CHUNK * height
-        for start in range(0, len(flat), step):
-            rows = flat[start : start + step]
-            for f0, f1, lo, hi, bank in self.groups:
-                np.matmul(rows[:, lo:hi], bank, out=filtered[start : start + step, f0:f1])
-        per_column = filtered.reshape(n_frames, height, self.n_columns, self.r)
-        per_column = np.ascontiguousarray(per_column.transpose(2, 0, 3, 1))  # (j, B, r, H)
-        out = np.empty((n_frames, self.n))
-        for j, (sites, placed) in enumerate(self.columns):
-            out[:, sites] = per_column[j].reshape(n_frames, -1) @ placed
-        return out
-
-    def temporal(self, drive: np.ndarray, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Causal FIR of ``drive`` ``(B, n)``, given the ``K - 1`` drives before it."""
-        n_frames, n = drive.shape
-        sub, k = self.SUB, self.k
-        n_sub = -(-n_frames // sub)
-        padded = np.zeros((k - 1 + n_sub * sub, n))
-        padded[: k - 1] = history
-        padded[k - 1 : k - 1 + n_frames] = drive
-        s0, s1 = padded.strides
-        windows = np.lib.stride_tricks.as_strided(
-            padded, (n_sub, sub + k - 1, n), (sub * s0, s0, s1), writeable=False
-        )
-        out = np.matmul(self.toeplitz, windows).reshape(n_sub * sub, n)[:n_frames]
-        return out, padded[n_frames : n_frames + k - 1].copy()
-
-    def rates(self, frames: np.ndarray, baseline: float, block: int = 288) -> np.ndarray:
-        out = np.empty((len(frames), self.n))
-        history = np.zeros((self.k - 1, self.n))
-        for start in range(0, len(frames), block):
-            drive, history = self.temporal(self.spatial(frames[start : start + block]), history)
-            np.maximum(drive + baseline, 0.0, out=out[start : start + block])
-        return out
-
-
 # --------------------------------------------------------------------------- one N
 def cortex_setup(kernel: np.ndarray, rows, cols):
     field = cortex.VisualField(COLS, ROWS, pixels_per_degree=1.0)  # one cortex px per bmtk px
@@ -449,7 +329,6 @@ def bench_cells(n: int, frames: np.ndarray, bmtk, bmtk_movie, args) -> dict:
     # the fastest here (the frames, (T, pixels), are read row by row)
     matrix = sparse_matrix(bmtk, cells, bmtk_movie, kernel, rows, cols).T.tocsr()
     flat = frames.reshape(len(frames), -1)
-    prototype = Prototype(kernel, rows, cols, (ROWS, COLS), taps)
 
     def reference() -> np.ndarray:
         drive = flat @ matrix
@@ -466,7 +345,6 @@ def bench_cells(n: int, frames: np.ndarray, bmtk, bmtk_movie, args) -> dict:
     candidates["cortex auto f32"] = lambda: movie_responses(
         population, movie32, temporal, baseline=SPONT
     )
-    candidates["prototype"] = lambda: prototype.rates(frames, SPONT)
     # -- correctness first (the first call of each is its warm-up) -----------------
     expected = candidates["bmtk separable" if bmtk is not None else "reference"]()
     errors = {}
@@ -635,7 +513,7 @@ def print_targets(results: list[dict]) -> bool:
             print(f"target at {n} cells: cortex auto >= {minimum:g}x bmtk: bmtk missing  MISS")
             ok = False
             continue
-        for name in ("cortex auto", "cortex separable", "prototype"):
+        for name in ("cortex auto", "cortex separable", "cortex auto f32"):
             per_round = [
                 b / c for b, c in zip(samples["bmtk separable"], samples[name], strict=True)
             ]
@@ -693,13 +571,11 @@ def profile(n: int, frames: np.ndarray) -> None:
     temporal = CosineBump.from_bmtk(*TON_TF8)
     field, population = cortex_setup(kernel, rows, cols)
     movie = Movie(frames, FPS, field)
-    prototype = Prototype(kernel, rows, cols, (ROWS, COLS), temporal.kernel(FPS))
     paths = {
         "cortex auto": lambda: movie_responses(population, movie, temporal, baseline=SPONT),
         "cortex separable": lambda: movie_responses(
             population, movie, temporal, baseline=SPONT, method="separable"
         ),
-        "prototype": lambda: prototype.rates(frames, SPONT),
     }
     for name, fn in paths.items():
         fn()  # warm-up

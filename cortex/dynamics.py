@@ -22,7 +22,10 @@ responds to a movie ``s(x, y, t)`` with
 Memory is the output plus one block of frames, whatever the movie's length;
 :func:`iter_movie_responses` yields the rates block by block (constant memory)
 from frames that need not fit in memory either: a dask array of frames, or any
-iterable of frame blocks.
+iterable of frame blocks.  :func:`cortex.scale.movie_responses` is the lazy
+form for a dask array of frames: one independent task per chunk of frames
+(each reads the ``K - 1`` frames before it), in parallel on any dask
+scheduler, its result a lazy dask array of rates.
 
 :func:`spatiotemporal_responses` does the same for populations of
 spatiotemporal RFs (:class:`~cortex.temporal.SeparableRF`, and the

@@ -9,6 +9,11 @@ no scheduler of its own: the per-chunk work is the in-memory function itself.
   ``(N, H, W)`` and return a lazy ``(N, n_neurons)`` dask array.
   :func:`cortex.linear_responses` and :func:`cortex.responses` forward a dask
   array here, so ``cortex.responses(population, images)`` works on both.
+* :func:`movie_responses` takes a dask array of a movie's frames ``(T, H, W)``
+  and returns the lazy ``(T, n_neurons)`` rates of
+  :func:`cortex.dynamics.movie_responses`, one independent task per chunk of
+  frames (each reads the ``K - 1`` frames before it, ``K`` the temporal
+  kernel's taps).
 * :func:`write_white_noise` and :func:`write_natural_patches` generate a
   seeded stimulus set chunk by chunk straight into a Zarr store (never whole
   in memory); :func:`open_images` opens one lazily with its
@@ -92,6 +97,7 @@ from . import population as _population
 from ._validation import (
     _describe,
     check_choice,
+    check_finite,
     check_integer,
     check_memory,
 )
@@ -101,6 +107,7 @@ from .visual_field import VisualField
 __all__ = [
     "EXTRA",
     "linear_responses",
+    "movie_responses",
     "open_images",
     "open_responses",
     "responses",
@@ -147,36 +154,42 @@ def _is_dask_array(value: object) -> bool:
 
 
 # -- responses -----------------------------------------------------------------------------
-def _as_image_array(images: object, population: _population.Population) -> tuple[Any, bool]:
+def _as_image_array(
+    images: object,
+    population: _population.Population,
+    name: str = "images",
+    in_memory: str = "cortex.responses",
+) -> tuple[Any, bool]:
     """Validate a dask array of images: ``(N, H, W)`` on the field, real (float32 kept).
 
     Returns the array, rechunked to whole images (its chunks along N kept), and
-    whether a single ``(H, W)`` image was given.
+    whether a single ``(H, W)`` image was given.  ``name`` is the argument's
+    name in error messages, ``in_memory`` the function for in-memory arrays.
     """
     if not _is_dask_array(images):
         raise TypeError(
-            "`images` must be a dask array (use cortex.responses for in-memory arrays), got "
+            f"`{name}` must be a dask array (use {in_memory} for in-memory arrays), got "
             f"{type(images).__name__}"
         )
     _, da = _dask()
     kind = images.dtype.kind
     if kind == "c":
-        raise TypeError(f"`images` must be real, got dtype {images.dtype}")
+        raise TypeError(f"`{name}` must be real, got dtype {images.dtype}")
     if kind not in "biuf":
-        raise TypeError(f"`images` must hold numbers, got dtype {images.dtype}")
+        raise TypeError(f"`{name}` must hold numbers, got dtype {images.dtype}")
     if images.ndim not in (2, 3):
-        raise ValueError(f"`images` must be 2-D or 3-D, got shape {images.shape}")
+        raise ValueError(f"`{name}` must be 2-D or 3-D, got shape {images.shape}")
     single = images.ndim == 2
     if single:
         images = images[np.newaxis]
     expected = population.field.shape
     if tuple(images.shape[1:]) != expected:
         raise ValueError(
-            f"`images` must have the field's shape {expected} in the last two axes, "
+            f"`{name}` must have the field's shape {expected} in the last two axes, "
             f"got shape {tuple(images.shape[1:])}"
         )
     if images.shape[0] == 0:
-        raise ValueError(f"`images` must not be empty, got shape {images.shape}")
+        raise ValueError(f"`{name}` must not be empty, got shape {images.shape}")
     if images.dtype != np.float32:
         images = images.astype(np.float64)  # as the in-memory functions (as_float_array)
     if images.numblocks[1:] != (1, 1):
@@ -319,6 +332,122 @@ def responses(
 
 
 # -- Zarr stores ---------------------------------------------------------------------------
+def _movie_block(frames: np.ndarray, population, temporal, options: dict, lead: int):
+    """One chunk of :func:`movie_responses`: the in-memory filter from zero, ``lead`` dropped."""
+    from .dynamics import iter_movie_responses
+
+    blocks = iter_movie_responses(population, frames, temporal, **options)
+    return np.concatenate(list(blocks))[lead:]
+
+
+def movie_responses(
+    population: object,
+    frames: object,
+    temporal: object,
+    frames_per_second: float,
+    *,
+    baseline: float = 0.0,
+    gain: float = 1.0,
+    nonlinearity: object = "rectify",
+    method: str = "auto",
+) -> Any:
+    """Firing rates of a population watching a movie held in a dask array, lazily.
+
+    The lazy form of :func:`cortex.dynamics.movie_responses`: each chunk of
+    frames is one task, which runs the in-memory filter on its frames and on
+    the ``K - 1`` frames before them (``K`` the longest temporal kernel's
+    taps; zeros before the movie's start) and keeps the chunk's own rows.  A
+    causal FIR filter's output at a frame depends on those frames only, so
+    the chunks are independent (they run in parallel, on any scheduler) and
+    the result equals the in-memory one to rounding, whatever the chunking.
+    Each chunk reads ``K - 1`` frames twice: chunks much longer than the
+    kernel waste little.
+
+    Parameters
+    ----------
+    population : Population
+        The neurons.
+    frames : dask.array.Array, shape (T, H, W)
+        The movie's frames on the population's field (contrast units),
+        chunked along ``T`` (other chunkings are rechunked to whole frames;
+        the chunks along ``T`` are kept).  float32 is kept, other real dtypes
+        become float64.
+    temporal : TemporalKernel or sequence of TemporalKernel
+        As :func:`cortex.dynamics.movie_responses`.
+    frames_per_second : float
+        The movie's frame rate, Hz.
+    baseline, gain, nonlinearity, method
+        As :func:`cortex.dynamics.movie_responses`.
+
+    Returns
+    -------
+    dask.array.Array, shape (T, n_neurons)
+        Lazy rates in spikes/s, chunked as ``frames`` along ``T``.
+
+    Raises
+    ------
+    ImportError
+        If dask is not installed (``pip install 'cortex[dask]'``).
+    TypeError
+        If ``frames`` is not a real dask array, or as
+        :func:`cortex.dynamics.movie_responses`.
+    ValueError
+        If ``frames`` is not ``(T, H, W)`` on the field or is empty,
+        ``frames_per_second`` is not positive and finite, or as
+        :func:`cortex.dynamics.movie_responses`; all checked before anything
+        is scheduled.  NaN or infinite frames are refused when computed.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, cortex
+    >>> from cortex.dynamics import movie_responses as in_memory
+    >>> from cortex.movies import white_noise_movie
+    >>> from cortex.temporal import Monophasic
+    >>> field = cortex.VisualField(2.0, 2.0, pixels_per_degree=10)
+    >>> pop = cortex.Population(cortex.Gaussian(0.2), cortex.Mosaic.from_lattice(field, 0.4))
+    >>> movie = white_noise_movie(field, 100.0, 1.0, seed=0)
+    >>> frames = da.from_array(movie.frames, chunks=(25, -1, -1))
+    >>> lazy = movie_responses(pop, frames, Monophasic(0.01, 3), 100.0, baseline=5.0)
+    >>> lazy.chunks[0]
+    (25, 25, 25, 25)
+    >>> whole = in_memory(pop, movie, Monophasic(0.01, 3), baseline=5.0)
+    >>> bool(np.allclose(lazy.compute(), whole, rtol=1e-12, atol=1e-12))
+    True
+    """
+    from .dynamics import _temporal_taps
+    from .temporal import _check_fps
+
+    population = _population._check_population(population)
+    check_choice(method, "method", METHODS)
+    dask, da = _dask()
+    frames, single = _as_image_array(
+        frames, population, "frames", "cortex.dynamics.movie_responses"
+    )
+    if single:
+        raise ValueError(f"`frames` must be 3-D (T, H, W), got shape {frames.shape[1:]}")
+    fps = _check_fps(frames_per_second)
+    taps = _temporal_taps(temporal, population.n_types, fps)
+    options = {
+        "frames_per_second": fps,
+        "baseline": check_finite(baseline, "baseline"),
+        "gain": check_finite(gain, "gain"),
+        "nonlinearity": nonlinearity,
+        "method": method,
+    }
+    _population._resolve_nonlinearities(nonlinearity)
+    lead = max(len(t) for t in taps) - 1
+    dtype = np.result_type(frames.dtype, np.float32)
+    key = _population_key(population)
+    block = dask.delayed(_movie_block, pure=True)
+    chunks, start = [], 0
+    for size in frames.chunks[0]:
+        first = max(start - lead, 0)
+        rates = block(frames[first : start + size], key, temporal, options, start - first)
+        chunks.append(da.from_delayed(rates, (size, population.n_neurons), dtype=dtype))
+        start += size
+    return da.concatenate(chunks)
+
+
 def _is_local_path(store: object) -> bool:
     if isinstance(store, os.PathLike):
         return True

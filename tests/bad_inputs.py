@@ -620,6 +620,12 @@ def _scale():
     return cortex.scale
 
 
+def _dask_zeros(shape: tuple[int, ...]):
+    import dask.array
+
+    return dask.array.zeros(shape)
+
+
 try:
     import cortex.scale  # noqa: F401 - the module exists in this version
 
@@ -627,6 +633,9 @@ try:
         lambda: _scale().write_white_noise(Path(tempfile.mkdtemp()) / "s.zarr", field(), -1))
     add("core", "scale.open_images(a missing store)", "missing.zarr",
         lambda: _scale().open_images(Path(tempfile.mkdtemp()) / "missing.zarr"))
+    add("core", "scale.movie_responses(frames_per_second=0)", "frames_per_second",
+        lambda: _scale().movie_responses(
+            one_neuron(), _dask_zeros((5, 20, 20)), temporal.Monophasic(0.01, 2), 0.0))
 except ImportError:
     pass
 

@@ -462,6 +462,79 @@ def test_streamed_sta_rejects_bad_noise(threads):
         scale.spike_triggered_average(pop, da.zeros((10, 72, 72)), method="whitened")
 
 
+# -- movies -----------------------------------------------------------------------------
+def movie_setup(dtype=np.float64):
+    from cortex.movies import Movie, white_noise_movie
+    from cortex.temporal import Biphasic, Monophasic
+
+    frames = white_noise_movie(FIELD, 200.0, 0.5, seed=2).frames.astype(dtype)  # 100 frames
+    # kernels of different lengths (the longer sets how far back a chunk reads)
+    temporal = [Monophasic(0.005, 2), Biphasic(0.01, 0.03, 3, 3, 1.0)]
+    return lgn(), Movie(frames, 200.0, FIELD), temporal
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 40, 300])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lazy_movie_rates_equal_in_memory_whatever_the_chunks(threads, chunk, dtype):
+    from cortex.dynamics import _temporal_taps
+    from cortex.dynamics import movie_responses as in_memory
+
+    pop, movie, temporal = movie_setup(dtype)
+    assert max(len(t) for t in _temporal_taps(temporal, 2, 200.0)) > 7  # chunks reach back
+    frames = da.from_array(movie.frames, chunks=(chunk, -1, -1))
+    lazy = scale.movie_responses(pop, frames, temporal, 200.0, baseline=3.0, gain=2.0)
+    assert isinstance(lazy, da.Array) and lazy.chunks[0] == frames.chunks[0]
+    expected = in_memory(pop, movie, temporal, baseline=3.0, gain=2.0)
+    rates = lazy.compute()
+    assert rates.dtype == expected.dtype == dtype and rates.shape == expected.shape
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(rates, expected, rtol=0, atol=tolerance * expected.max())
+
+
+def test_lazy_movie_rates_on_the_cluster(on_cluster):
+    from cortex.dynamics import movie_responses as in_memory
+
+    pop, movie, temporal = movie_setup()
+    frames = da.from_array(movie.frames, chunks=(30, -1, -1))
+    lazy = scale.movie_responses(pop, frames, temporal, 200.0, nonlinearity=None)
+    expected = in_memory(pop, movie, temporal, nonlinearity=None)
+    np.testing.assert_allclose(lazy.compute(), expected, rtol=0, atol=1e-12 * abs(expected).max())
+
+
+def test_lazy_movie_rates_refuse_bad_input_before_scheduling(threads):
+    pop, movie, temporal = movie_setup()
+    frames = da.from_array(movie.frames, chunks=(25, -1, -1))
+    call = scale.movie_responses
+    with pytest.raises(TypeError, match="`frames` must be a dask array"):
+        call(pop, movie.frames, temporal, 200.0)
+    with pytest.raises(TypeError, match="`frames` must be real"):
+        call(pop, frames.astype(np.complex128), temporal, 200.0)
+    with pytest.raises(ValueError, match="`frames` must be 3-D"):
+        call(pop, frames[0], temporal, 200.0)
+    with pytest.raises(ValueError, match="field's shape"):
+        call(pop, frames[:, :-1], temporal, 200.0)
+    with pytest.raises(ValueError, match="must not be empty"):
+        call(pop, frames[:0], temporal, 200.0)
+    for fps in (0.0, -5.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="frames_per_second"):
+            call(pop, frames, temporal, fps)
+    with pytest.raises(ValueError, match="temporal"):
+        call(pop, frames, temporal * 2, 200.0)
+    with pytest.raises(ValueError, match="method"):
+        call(pop, frames, temporal, 200.0, method="fastest")
+    with pytest.raises(ValueError, match="baseline"):
+        call(pop, frames, temporal, 200.0, baseline=float("nan"))
+    with pytest.raises(ValueError):
+        call(pop, frames, temporal, 200.0, nonlinearity="sigmoidal-ish")
+    with pytest.raises(TypeError):
+        call("not a population", frames, temporal, 200.0)
+    bad = frames.copy()
+    bad[10, 3, 3] = np.nan
+    lazy = call(pop, bad, temporal, 200.0)  # values are checked when computed
+    with pytest.raises(ValueError, match="NaN|finite"):
+        lazy.compute()
+
+
 # -- the optional extra ---------------------------------------------------------------------
 def test_import_cortex_imports_neither_dask_nor_zarr():
     code = (
