@@ -375,7 +375,7 @@ class _CausalFIR:
         """``(filtered, new history)``: ``drive`` ``(B, n)`` after ``history`` ``(K - 1, n)``."""
         k, (b, n) = self.n_taps, drive.shape
         if k == 1:
-            return self.taps[0] * drive, history
+            return float(self.taps[0]) * drive, history  # a Python float keeps float32
         sub = self.SUB if k > self.SHIFTED else 0
         n_rows = k - 1 + (-(-b // sub) * sub if sub else b)
         padded = np.empty((n_rows, n), dtype=drive.dtype)

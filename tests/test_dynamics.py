@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cortex
@@ -102,6 +102,8 @@ def test_steady_state_amplitude_is_the_product_of_the_gains():
     dtype=st.sampled_from([np.float64, np.float32]),
     seed=st.integers(0, 2**16),
 )
+@example(n_taps=1, cuts=[1], n_neurons=1, dtype=np.float32, seed=0)  # one tap keeps float32
+@example(n_taps=200, cuts=[3, 150, 1], n_neurons=2, dtype=np.float32, seed=1)
 def test_the_causal_filter_equals_lfilter_whatever_the_blocks(n_taps, cuts, n_neurons, dtype, seed):
     # short kernels take the shifted sums, long ones the Toeplitz GEMMs; blocks shorter
     # than the kernel carry a history longer than themselves
