@@ -242,6 +242,19 @@ def test_separable_at_sites_equals_a_naive_loop(n, k, half, shape, n_sites, dtyp
     )
 
 
+@pytest.mark.parametrize("whole_rank", [0, 64])
+def test_separable_stores_filtered_rows_either_way(rng, monkeypatch, whole_rank):
+    # up to _SEPARABLE_WHOLE_RANK factors the filtered rows are stored column by column,
+    # beyond it row by row: both layouts give the naive result (borders included)
+    monkeypatch.setattr(correlation, "_SEPARABLE_WHOLE_RANK", whole_rank)
+    images = rng.standard_normal((3, 20, 30))
+    kernels = rng.standard_normal((4, 7, 9))  # full rank: 9 factors
+    rows, cols = rng.integers(0, 20, 40), rng.integers(0, 30, 40)
+    got = correlate_sampled(images, kernels, rows, cols, method="separable")
+    expected = naive_sampled(images, kernels, rows, cols)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
 def _rf_kernels(ppd=10.0):
     import cortex
 
