@@ -9,8 +9,9 @@ default orientation 45 deg, 1 deg per px), each cell a Gaussian of sigma
 2 deg (bmtk's ``GaussianSpatialFilter``: a 19 x 19 px kernel) times bmtk's
 cosine-bump temporal filter ``tON_TF8`` (weights 4.2185 / -2.4050, kpeaks
 8.5246 / 23.2468 ms, delays 0 / 0), rate = max(0, linear + 2.6 spikes/s).
-For N = 100, 400 and 1,600 it times, interleaved (rounds A, B, C, A, B,
-C, ... after a first call of each that checks its result):
+For N = 100, 400 and 1,600 it times, interleaved (rounds in an order
+shuffled anew each round, seeded; after a first call of each that checks
+its result):
 
 * **bmtk separable** -- bmtk's fastest path, what ``FilterSimulator.run``
   does per cell with ``evaluation_options: {"separable": true}``:
@@ -307,12 +308,17 @@ def check(name: str, actual: np.ndarray, expected: np.ndarray, tolerance: float)
 
 
 def time_interleaved(candidates: dict[str, Callable[[], object]], repeats: int) -> dict:
-    """Wall times (s) of each callable over ``repeats`` rounds, alternating round by round."""
+    """Wall times (s) of each callable over ``repeats`` rounds, in a shuffled order."""
     samples: dict[str, list[float]] = {name: [] for name in candidates}
+    names = list(candidates)
+    order = np.random.default_rng(0)  # the same orders on every run
     for _ in range(repeats):
-        for name, fn in candidates.items():
+        # a new order each round: no candidate always runs right after the same one (a
+        # call right after another's large allocations pays page faults, +25% measured;
+        # right after torch, its threads still spinning)
+        for name in order.permutation(names):
             start = time.perf_counter()
-            fn()
+            candidates[name]()
             samples[name].append(time.perf_counter() - start)
     return samples
 
