@@ -1510,7 +1510,7 @@ def plot_psth(
     return ax
 
 
-# -- analysis in time (cortex.analysis.motion) -------------------------------
+# -- analysis in time (cortex.analysis.motion and .spacetime) ----------------
 def _check_units(units: object, n_units: int, default: int = 10) -> np.ndarray:
     """``units`` as a non-empty 1-D array of indices in ``[0, n_units)`` (None: the first few)."""
     try:

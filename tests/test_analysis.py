@@ -48,7 +48,7 @@ MOTION = [
     "temporal_frequency_tuning",
     "xt_slice",
 ]
-MODULES = ("targets", "tuning", "mapping", "fits", "prf", "motion")
+MODULES = ("targets", "tuning", "mapping", "fits", "prf", "motion", "direction", "spacetime")
 
 
 def test_the_public_names_are_unchanged_and_reachable_every_way():

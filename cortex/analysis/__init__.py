@@ -21,11 +21,12 @@ default, so responses are firing rates).
 
 One module per concern: ``targets`` (units), ``tuning`` (tuning curves),
 ``mapping`` (reverse correlation), ``fits`` (RF size and shape), ``prf``
-(population receptive fields of voxels, Dumoulin & Wandell 2008) and
-``motion`` (analysis in time: temporal-frequency and direction tuning of
-spatiotemporal RFs with drifting gratings, the spatiotemporal STA, x-t
-slices); every public name is available here,
-``from cortex.analysis import tuning_curve``.
+(population receptive fields of voxels, Dumoulin & Wandell 2008), and in
+time ``motion`` (temporal-frequency tuning of spatiotemporal RFs with drifting
+gratings, in the steady state), ``direction`` (direction tuning, the same way)
+and ``spacetime`` (reverse correlation in time: the spatiotemporal STA, x-t
+slices); every public name is available here, ``from cortex.analysis import
+tuning_curve``.
 
 Conventions: orientation in degrees (0 = vertical bars, period 180),
 spatial frequency in cycles/degree, phase in degrees, positions in degrees
@@ -57,6 +58,7 @@ Examples
 30.0
 """
 
+from .direction import DirectionTuning, direction_tuning
 from .fits import (
     GaborFit,
     GaussianFit,
@@ -74,15 +76,9 @@ from .mapping import (
     rf_mapping_convergence,
     spike_triggered_average,
 )
-from .motion import (
-    DirectionTuning,
-    TemporalFrequencyTuning,
-    direction_tuning,
-    spatiotemporal_sta,
-    temporal_frequency_tuning,
-    xt_slice,
-)
+from .motion import TemporalFrequencyTuning, temporal_frequency_tuning
 from .prf import PRFFit, bar_sweep, fit_prf, prf_experiment, prf_size_law, voxel_response
+from .spacetime import spatiotemporal_sta, xt_slice
 from .targets import Unit, as_unit, linear_receptive_field
 from .tuning import (
     PARAMETERS,
