@@ -1011,7 +1011,7 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
     values are then transposed into ``(column, image, row, factor)`` order, where a
     window is contiguous; with many, the GEMMs write them in place.
     """
-    ns, n_rows, w = images.shape
+    ns, n_rows, _ = images.shape
     r = horizontal.shape[1]
     chunk = _SEPARABLE_IMAGES
     n_columns = groups[-1][1]

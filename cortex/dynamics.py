@@ -395,7 +395,7 @@ class _CausalFIR:
         else:
             out = np.zeros((b, n), dtype=drive.dtype)
             for lag, tap in enumerate(self.taps):
-                out += tap * padded[k - 1 - lag : k - 1 - lag + b]
+                out += float(tap) * padded[k - 1 - lag : k - 1 - lag + b]
         return out, padded[b : b + k - 1].copy()
 
 

@@ -131,6 +131,18 @@ def test_gather_patches_at_sites_and_on_grids_equals_slicing(n, c, kh, kw, pad, 
     np.testing.assert_array_equal(grid, sites)
 
 
+@pytest.mark.parametrize("n", [5, 40])
+def test_sampled_centers_one_image_at_a_time_or_in_chunks_equal_a_naive_loop(rng, n):
+    # fewer than _SITE_SINGLE images are gathered one at a time, more in chunks
+    assert (n < correlation._SITE_SINGLE) == (n == 5)
+    images = rng.standard_normal((n, 16, 13))
+    kernels = rng.standard_normal((3, 5, 7))
+    rows, cols = rng.integers(0, 16, 30), rng.integers(0, 13, 30)
+    got = correlate_sampled(images, kernels, rows, cols, method="centers")
+    expected = naive_sampled(images, kernels, rows, cols)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
 def test_sampled_centers_in_small_chunks_equal_one_chunk(rng, monkeypatch):
     images = rng.standard_normal((3, 20, 17))
     kernels = rng.standard_normal((4, 5, 3))
