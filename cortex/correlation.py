@@ -35,7 +35,11 @@ xp[n, c, row + a, col + b]`` by one of the methods in :data:`METHODS`:
     tolerance otherwise).  The image is filtered along its rows only at the
     columns the sites need (one BLAS GEMM per group of neighbouring columns,
     on a strided view), then along its columns only at the sites: the cost
-    grows with sites x kernel side, not kernel area.
+    grows with sites x kernel side, not kernel area.  Sites on evenly spaced
+    lines (a square or hexagonal lattice at a whole number of pixels, a
+    ConvNet grid) take a path with no gathering at all: each line's rows
+    filtered by one GEMM, then every site by GEMMs on strided views of the
+    filtered lines (:mod:`cortex._lines`).
 ``"auto"``
     The cheapest of the four by the cost model of :func:`choose_method`.
 
@@ -60,6 +64,7 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _lines
 from ._validation import (
     as_float_array,
     check_bool,
@@ -875,8 +880,20 @@ def _separable(x, weight, rows, cols, padding, chunk_bytes=None, factors=None) -
     if grid is not None:  # a grid is the sites of its lattice
         rr, cc = np.meshgrid(np.asarray(rows), np.asarray(cols), indexing="ij")
         rows, cols = rr.ravel(), cc.ravel()
-    out = np.zeros((n, o, len(rows)), dtype=x.dtype)
-    if len(rows) and n:
+    plan = _lines.line_plan(rows, cols, (kh, kw)) if _USE_LINES and len(rows) and n else None
+    if plan is not None:  # every site is written
+        out = np.empty((n, o, len(rows)), dtype=x.dtype)
+        tol = SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"])
+        if plan.transposed:  # lines along columns: the shared horizontal factors
+            coefficients, basis = _factors(weight, tol) if factors is None else factors
+            xt, pad = x.swapaxes(-1, -2), padding[::-1]
+            _lines.correlate_lines(out, xt, coefficients, basis, plan, pad)
+        else:  # lines along rows: factors sharing a vertical basis
+            coefficients, basis = _factors(weight.swapaxes(-1, -2), tol)
+            _lines.correlate_lines(out, x, coefficients, basis, plan, padding)
+    else:
+        out = np.zeros((n, o, len(rows)), dtype=x.dtype)
+    if plan is None and len(rows) and n:
         if factors is None:
             factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
         vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
@@ -899,6 +916,8 @@ def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: multiply-adds are wasted), 4-14% faster on 1024 x 1024 px images, sites 4-8 px apart
 #: (movies' sites, 12-24 px apart, make groups of 3-5 columns either way).
 _SEPARABLE_GROUP = 8
+#: ``"separable"``: sites on evenly spaced lines take the line path (off: column groups)
+_USE_LINES = True
 _SEPARABLE_SPAN = 4
 #: ``"separable"``: images filtered by one GEMM per column group (about a megabyte of
 #: rows: they stay in cache; measured on 120 x 240 px movie frames, bench_movies.py)

@@ -1,0 +1,241 @@
+"""The ``"separable"`` method on sites that lie on evenly spaced lines.
+
+A lattice of neurons (square or hexagonal, at a whole number of pixels)
+puts its sites on a few image rows, evenly spaced along each row.  There the
+``"separable"`` method of :mod:`cortex.correlation` runs in two stages with
+no gathering at all:
+
+1. **Down the columns, at the lines' rows only.**  With the bank factored
+   over a shared *vertical* basis ``U`` (``kh x r``), every line's rows are
+   filtered at once: ``V[line] = window.T @ U``, one GEMM per line on a view
+   of the image (``window`` is the ``kh`` image rows under the line).  ``V``
+   holds, for each column of the line, its ``r`` filtered values side by side.
+2. **Along the lines, at the sites.**  The sites of a line are ``s`` columns
+   apart, so the ``kw x r`` values a site needs are one contiguous run of
+   ``V``, and the runs of sites ``g = ceil(kw / s)`` apart do not overlap: a
+   strided view of ``V`` is a matrix with one site per row, and one GEMM by
+   the kernels' coefficients (``kw r x O``) gives all of them.  ``g`` such
+   views (phases) cover every site.
+
+The multiply-adds are those of the separable decomposition (``lines x
+line length x kh x r``, then ``sites x kw x r x O``) and every step is a BLAS
+GEMM on a view; the lines are filtered a few at a time, so the stage-two
+GEMMs read them from cache.  Lines along image columns are handled by the
+same code on transposed views.
+
+This module plans (:func:`line_plan`) and computes (:func:`correlate_lines`);
+:mod:`cortex.correlation` decides when to use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Bytes of filtered lines (``V``) computed at once: they are read again by the
+#: site GEMMs right after, from cache (512 KiB: 4-7 lines of a 1024 px image with 9
+#: factors, the fastest of 64 KiB-8 MiB measured on the 16-Gabor bank)
+LINE_BYTES = 512 * 2**10
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """Where the sites lie, for :func:`correlate_lines`.
+
+    All coordinates are window corners in the padded image, in the frame
+    where lines run along rows (the image transposed if ``transposed``).
+    """
+
+    transposed: bool  # lines run along image columns: work on transposed views
+    stride: int  # s: columns between neighbouring sites of a line
+    phases: int  # g: views of V, each holding every g-th site of each line
+    block: int  # g * s >= kw: columns of a line per row of a view
+    blocks: int  # rows of a view per line (a line is block * blocks columns long)
+    line_rows: np.ndarray  # (n_lines,) the row of each line
+    line_cols: np.ndarray  # (n_lines,) the column of each line's first site
+    phase: np.ndarray  # (n_sites,) each site's phase
+    line: np.ndarray  # (n_sites,) each site's line
+    row: np.ndarray  # (n_sites,) each site's row in its line's part of its phase view
+    in_line_order: bool  # the sites come line by line (`line` never decreases)
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.line_rows)
+
+    def multiply_adds(self, kh: int, kw: int, rank: int, n_kernels: int) -> tuple[int, int]:
+        """Multiply-adds per image and channel of the two stages."""
+        length = self.block * self.blocks
+        return (
+            self.n_lines * length * kh * rank,
+            self.n_lines * self.blocks * self.phases * kw * rank * n_kernels,
+        )
+
+
+def line_plan(rows: np.ndarray, cols: np.ndarray, kernel_shape: tuple[int, int]):
+    """The :class:`LinePlan` of sampled sites, or ``None`` if they are not on lines.
+
+    Sites are on lines when, along rows (or along columns), each line's sites
+    are evenly spaced by one stride common to all lines (lines of one site
+    take any stride).  Duplicate sites are allowed.  When both orientations
+    qualify, the one with less stage-one work is taken.
+    """
+    kh, kw = kernel_shape
+    best = None
+    for transposed in (False, True):
+        if transposed and best is not None and _count(cols) >= _count(rows):
+            break  # lines along rows, and no fewer along columns
+        r, c = (cols, rows) if transposed else (rows, cols)
+        k_across, k_along = (kw, kh) if transposed else (kh, kw)
+        plan = _plan(r, c, k_along)
+        if plan is None:
+            continue
+        work = plan.multiply_adds(k_across, k_along, 1, 1)[0]
+        if best is None or work < best[0]:
+            best = (work, transposed, plan)
+    if best is None:
+        return None
+    _, transposed, plan = best
+    return dataclasses.replace(plan, transposed=True) if transposed else plan
+
+
+def _count(index: np.ndarray) -> int:
+    """The number of distinct values of ``index`` (integers >= 0), in linear time."""
+    return int(np.count_nonzero(np.bincount(index)))
+
+
+def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
+    """:func:`line_plan` for lines along rows."""
+    n = len(rows)
+    if n == 0:
+        return None
+    key = rows.astype(np.int64) * (int(cols.max()) + 1) + cols
+    order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
+    rs = rows if order is None else rows[order]
+    cs = cols if order is None else cols[order]
+    new_line = np.empty(n, dtype=bool)
+    new_line[0] = True
+    np.not_equal(rs[1:], rs[:-1], out=new_line[1:])
+    # a distinct site starts a line or lies right of the previous one (not a duplicate)
+    distinct = new_line.copy()
+    np.greater(cs[1:], cs[:-1], out=distinct[1:], where=~new_line[1:])
+    steps = (cs[1:] - cs[:-1])[distinct[1:] & ~new_line[1:]]
+    if steps.size:
+        stride = int(steps[0])
+        if not bool(np.all(steps == stride)):
+            return None
+    else:  # one site per line: any stride; one phase
+        stride = kw
+    phases = -(-kw // stride)
+    block = phases * stride
+    starts = np.flatnonzero(new_line)
+    line = np.cumsum(new_line) - 1  # (sorted) site -> its line
+    index = (cs - cs[starts][line]) // stride  # ... its place along the line
+    # a line's sites span stride * (count - 1) + kw columns: `blocks` blocks of `block`
+    blocks = -(-(stride * int(index.max()) + kw) // block)
+    phase, row = index % phases, index // phases
+    if order is not None:  # back to the given order
+        line, phase, row = (_unsort(v, order) for v in (line, phase, row))
+    return LinePlan(
+        transposed=False,
+        stride=stride,
+        phases=phases,
+        block=block,
+        blocks=blocks,
+        line_rows=rs[starts].astype(np.intp),
+        line_cols=cs[starts].astype(np.intp),
+        phase=phase.astype(np.intp),
+        line=line.astype(np.intp),
+        row=row.astype(np.intp),
+        in_line_order=order is None,
+    )
+
+
+def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    unsorted = np.empty_like(values)
+    unsorted[order] = values
+    return unsorted
+
+
+def correlate_lines(
+    out: np.ndarray,
+    x: np.ndarray,
+    coefficients: np.ndarray,
+    basis: np.ndarray,
+    plan: LinePlan,
+    padding: tuple[int, int],
+) -> None:
+    """Write the sites' correlations into ``out`` ``(N, O, n_sites)``.
+
+    ``x`` is ``(N, C, H, W)`` and the bank is ``weight[o, c, a, b] = sum_m
+    basis[a, m] * coefficients[o, c, b, m]`` (``basis`` ``(kh, r)`` shared,
+    ``coefficients`` ``(O, C, kw, r)``), both in the frame of ``plan``:
+    transpose ``x``, the kernels and ``padding`` first if ``plan.transposed``.
+    """
+    n, c, h, w = x.shape
+    o, _, kw, r = coefficients.shape
+    kh = basis.shape[0]
+    cr = c * r
+    s, g, block, blocks = plan.stride, plan.phases, plan.block, plan.blocks
+    length = block * blocks
+    n_lines = plan.n_lines
+    itemsize = x.itemsize
+    # stage two's weights: row (b, c, m) of a site's run, column o
+    weights = np.ascontiguousarray(coefficients.transpose(2, 1, 3, 0).reshape(kw * cr, o))
+    line_bytes = length * cr * itemsize
+    n_step = max(1, min(n, LINE_BYTES // line_bytes))  # images at once
+    l_step = max(1, min(n_lines, LINE_BYTES // (n_step * line_bytes)))  # lines at once
+    # filtered lines of a chunk, and one block of zeros after them: the last site
+    # views of a chunk read past its last line (rows of no site)
+    buffer = np.empty(n_step * l_step * length * cr + block * cr, dtype=x.dtype)
+    buffer[n_step * l_step * length * cr :] = 0
+    top = plan.line_rows - padding[0]  # image row of each line's first kernel row
+    left = plan.line_cols - padding[1]  # image column of each line's first column
+    # each site's phase, line and row in its line's part of the phase view
+    phase_of, line_of, row_of = plan.phase, plan.line, plan.row
+    by_line = None if plan.in_line_order else np.argsort(line_of, kind="stable")
+    line_first = np.searchsorted(
+        line_of if by_line is None else line_of[by_line], np.arange(n_lines + 1)
+    )
+    for n0 in range(0, n, n_step):
+        ni = min(n_step, n - n0)
+        for l0 in range(0, n_lines, l_step):
+            m = min(l_step, n_lines - l0)
+            lines = buffer[: ni * m * length * cr].reshape(ni, m, length, c, r)
+            for j in range(m):
+                y0, x0 = int(top[l0 + j]), int(left[l0 + j])
+                ya, yb = max(y0, 0), min(y0 + kh, h)
+                xa, xb = max(x0, 0), min(x0 + length, w)
+                target = lines[:, j]
+                if ya >= yb or xa >= xb:
+                    target[...] = 0
+                    continue
+                if xa > x0:
+                    target[:, : xa - x0] = 0
+                if xb < x0 + length:
+                    target[:, xb - x0 :] = 0
+                u = basis[ya - y0 : yb - y0]
+                for ci in range(c):
+                    window = x[n0 : n0 + ni, ci, ya:yb, xa:xb]  # (ni, rows, columns)
+                    np.matmul(window.transpose(0, 2, 1), u, out=target[:, xa - x0 : xb - x0, ci])
+            # the chunk's sites: one GEMM per phase over all its images and lines (a view
+            # row per block of each line: the rows of the lines' last blocks are not sites)
+            rows = ni * m * blocks
+            values = np.empty((g, rows, o), dtype=x.dtype)
+            for phase in range(g):
+                view = np.ndarray(
+                    (rows, kw * cr),
+                    dtype=x.dtype,
+                    buffer=buffer,
+                    offset=phase * s * cr * itemsize,
+                    strides=(block * cr * itemsize, itemsize),
+                )
+                np.matmul(view, weights, out=values[phase])
+            # ... read at the sites of these lines
+            a, b = int(line_first[l0]), int(line_first[l0 + m])
+            chosen = slice(a, b) if by_line is None else by_line[a:b]
+            local = phase_of[chosen] * rows + (line_of[chosen] - l0) * blocks + row_of[chosen]
+            flat = values.reshape(g * rows, o)
+            for i in range(ni):
+                out[n0 + i][:, chosen] = flat[local + i * m * blocks].T
