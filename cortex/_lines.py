@@ -55,10 +55,11 @@ class LinePlan:
     blocks: int  # rows of a view per line (a line is block * blocks columns long)
     line_rows: np.ndarray  # (n_lines,) the row of each line
     line_cols: np.ndarray  # (n_lines,) the column of each line's first site
-    phase: np.ndarray  # (n_sites,) each site's phase
     line: np.ndarray  # (n_sites,) each site's line
-    row: np.ndarray  # (n_sites,) each site's row in its line's part of its phase view
+    index: np.ndarray  # (n_sites,) its place along the line (0 for the first site)
+    counts: np.ndarray  # (n_lines,) places along each line (1 + the last site's index)
     in_line_order: bool  # the sites come line by line (`line` never decreases)
+    ordered: bool  # ... and each line's sites once each, left to right
 
     @property
     def n_lines(self) -> int:
@@ -72,6 +73,74 @@ class LinePlan:
             self.n_lines * self.blocks * self.phases * kw * rank * n_kernels,
         )
 
+    def work(self, kernel_shape, rank, n_kernels, n_images, n_channels, itemsize) -> LineWork:
+        """:func:`work` of this plan (``kernel_shape`` in the frame of the lines)."""
+        return work(
+            self.n_lines,
+            self.block * self.blocks,
+            self.phases,
+            self.n_lines * self.blocks * self.phases,
+            len(self.line),
+            kernel_shape,
+            rank,
+            n_kernels,
+            n_images,
+            n_channels,
+            itemsize,
+        )
+
+
+@dataclass(frozen=True)
+class LineWork:
+    """The work of :func:`correlate_lines` on one problem, for the cost model."""
+
+    line_calls: int  # stage-one GEMMs (a line of a chunk of images, per channel)
+    site_calls: int  # chunks of lines (each: phases GEMMs and a read of its sites)
+    phases: int
+    line_reads: int  # stage-one pixels read (lines x length x kh), all images and channels
+    site_macs: int  # stage-two multiply-adds, all images
+    sites: int  # sites read, all images
+
+
+def chunking(n_images: int, n_lines: int, line_bytes: int) -> tuple[int, int]:
+    """Images and lines filtered at once: ``LINE_BYTES`` of filtered lines."""
+    n_step = max(1, min(n_images, LINE_BYTES // max(line_bytes, 1)))
+    l_step = max(1, min(n_lines, LINE_BYTES // max(n_step * line_bytes, 1)))
+    return n_step, l_step
+
+
+def work(
+    n_lines: int,
+    length: int,
+    phases: int,
+    view_rows: int,
+    n_sites: int,
+    kernel_shape: tuple[int, int],
+    rank: int,
+    n_kernels: int,
+    n_images: int,
+    n_channels: int,
+    itemsize: int,
+) -> LineWork:
+    """The :class:`LineWork` of ``n_lines`` lines of ``length`` columns (per image).
+
+    ``view_rows`` is the rows of all phase views of one image (``lines x
+    blocks x phases``); ``kernel_shape`` and ``rank`` are in the frame of the
+    lines (``kh`` across them, the shared basis along ``kh``).
+    """
+    kh, kw = kernel_shape
+    cr = n_channels * rank
+    n_step, l_step = chunking(n_images, n_lines, length * cr * itemsize)
+    image_chunks = -(-n_images // n_step)
+    return LineWork(
+        line_calls=image_chunks * n_lines * n_channels,
+        site_calls=image_chunks * -(-n_lines // l_step),
+        phases=phases,
+        line_reads=n_images * n_lines * length * kh * n_channels,
+        site_macs=n_images * view_rows * kw * cr * n_kernels,
+        sites=n_images * n_sites,
+    )
+
 
 def line_plan(rows: np.ndarray, cols: np.ndarray, kernel_shape: tuple[int, int]):
     """The :class:`LinePlan` of sampled sites, or ``None`` if they are not on lines.
@@ -84,7 +153,7 @@ def line_plan(rows: np.ndarray, cols: np.ndarray, kernel_shape: tuple[int, int])
     kh, kw = kernel_shape
     best = None
     for transposed in (False, True):
-        if transposed and best is not None and _count(cols) >= _count(rows):
+        if transposed and best is not None and _columns(best[2]) >= best[2].n_lines:
             break  # lines along rows, and no fewer along columns
         r, c = (cols, rows) if transposed else (rows, cols)
         k_across, k_along = (kw, kh) if transposed else (kh, kw)
@@ -100,9 +169,12 @@ def line_plan(rows: np.ndarray, cols: np.ndarray, kernel_shape: tuple[int, int])
     return dataclasses.replace(plan, transposed=True) if transposed else plan
 
 
-def _count(index: np.ndarray) -> int:
-    """The number of distinct values of ``index`` (integers >= 0), in linear time."""
-    return int(np.count_nonzero(np.bincount(index)))
+def _columns(plan: LinePlan) -> int:
+    """About the number of distinct columns of a plan's sites (from its lines alone)."""
+    residues = len(np.unique(plan.line_cols % plan.stride))
+    last = plan.line_cols + plan.stride * (plan.counts - 1)
+    span = (int(last.max()) - int(plan.line_cols.min())) // plan.stride + 1
+    return min(residues * span, len(plan.line))
 
 
 def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
@@ -110,17 +182,20 @@ def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
     n = len(rows)
     if n == 0:
         return None
-    key = rows.astype(np.int64) * (int(cols.max()) + 1) + cols
-    order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
-    rs = rows if order is None else rows[order]
-    cs = cols if order is None else cols[order]
+    step_r, step_c = np.diff(rows), np.diff(cols)
     new_line = np.empty(n, dtype=bool)
     new_line[0] = True
-    np.not_equal(rs[1:], rs[:-1], out=new_line[1:])
-    # a distinct site starts a line or lies right of the previous one (not a duplicate)
-    distinct = new_line.copy()
-    np.greater(cs[1:], cs[:-1], out=distinct[1:], where=~new_line[1:])
-    steps = (cs[1:] - cs[:-1])[distinct[1:] & ~new_line[1:]]
+    np.not_equal(step_r, 0, out=new_line[1:])
+    in_order = bool(np.all(step_r >= 0)) and bool(np.all(step_c[~new_line[1:]] >= 0))
+    order = None
+    if not in_order:  # sort by row, then column
+        order = np.lexsort((cols, rows))
+        rows, cols = rows[order], cols[order]
+        step_c = np.diff(cols)
+        np.not_equal(rows[1:], rows[:-1], out=new_line[1:])
+    # the steps between neighbours of a line, duplicates (0) aside: one stride
+    along = step_c[~new_line[1:]]
+    steps = along[along != 0]
     if steps.size:
         stride = int(steps[0])
         if not bool(np.all(steps == stride)):
@@ -130,25 +205,30 @@ def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
     phases = -(-kw // stride)
     block = phases * stride
     starts = np.flatnonzero(new_line)
-    line = np.cumsum(new_line) - 1  # (sorted) site -> its line
-    index = (cs - cs[starts][line]) // stride  # ... its place along the line
+    line = np.cumsum(new_line, dtype=np.intp)
+    line -= 1  # site -> its line
+    index = cols - cols[starts][line]  # ... its place along the line
+    if stride > 1:
+        index //= stride
     # a line's sites span stride * (count - 1) + kw columns: `blocks` blocks of `block`
-    blocks = -(-(stride * int(index.max()) + kw) // block)
-    phase, row = index % phases, index // phases
+    counts = index[np.append(starts[1:], n) - 1] + 1  # a line's last site is its rightmost
+    blocks = -(-(stride * (int(counts.max()) - 1) + kw) // block)
+    ordered = order is None and n == int(counts.sum())  # sorted, no duplicates
     if order is not None:  # back to the given order
-        line, phase, row = (_unsort(v, order) for v in (line, phase, row))
+        line, index = _unsort(line, order), _unsort(index, order)
     return LinePlan(
         transposed=False,
         stride=stride,
         phases=phases,
         block=block,
         blocks=blocks,
-        line_rows=rs[starts].astype(np.intp),
-        line_cols=cs[starts].astype(np.intp),
-        phase=phase.astype(np.intp),
-        line=line.astype(np.intp),
-        row=row.astype(np.intp),
+        line_rows=rows[starts].astype(np.intp),
+        line_cols=cols[starts].astype(np.intp),
+        line=line,
+        index=index.astype(np.intp, copy=False),
+        counts=counts.astype(np.intp, copy=False),
         in_line_order=order is None,
+        ordered=ordered,
     )
 
 
@@ -183,59 +263,73 @@ def correlate_lines(
     itemsize = x.itemsize
     # stage two's weights: row (b, c, m) of a site's run, column o
     weights = np.ascontiguousarray(coefficients.transpose(2, 1, 3, 0).reshape(kw * cr, o))
-    line_bytes = length * cr * itemsize
-    n_step = max(1, min(n, LINE_BYTES // line_bytes))  # images at once
-    l_step = max(1, min(n_lines, LINE_BYTES // (n_step * line_bytes)))  # lines at once
-    # filtered lines of a chunk, and one block of zeros after them: the last site
-    # views of a chunk read past its last line (rows of no site)
-    buffer = np.empty(n_step * l_step * length * cr + block * cr, dtype=x.dtype)
-    buffer[n_step * l_step * length * cr :] = 0
+    n_step, l_step = chunking(n, n_lines, length * cr * itemsize)
     top = plan.line_rows - padding[0]  # image row of each line's first kernel row
     left = plan.line_cols - padding[1]  # image column of each line's first column
-    # each site's phase, line and row in its line's part of the phase view
-    phase_of, line_of, row_of = plan.phase, plan.line, plan.row
+    line_of, index_of = plan.line, plan.index
     by_line = None if plan.in_line_order else np.argsort(line_of, kind="stable")
     line_first = np.searchsorted(
         line_of if by_line is None else line_of[by_line], np.arange(n_lines + 1)
     )
-    for n0 in range(0, n, n_step):
-        ni = min(n_step, n - n0)
-        for l0 in range(0, n_lines, l_step):
-            m = min(l_step, n_lines - l0)
-            lines = buffer[: ni * m * length * cr].reshape(ni, m, length, c, r)
-            for j in range(m):
-                y0, x0 = int(top[l0 + j]), int(left[l0 + j])
-                ya, yb = max(y0, 0), min(y0 + kh, h)
-                xa, xb = max(x0, 0), min(x0 + length, w)
-                target = lines[:, j]
-                if ya >= yb or xa >= xb:
-                    target[...] = 0
-                    continue
-                if xa > x0:
-                    target[:, : xa - x0] = 0
-                if xb < x0 + length:
-                    target[:, xb - x0 :] = 0
-                u = basis[ya - y0 : yb - y0]
-                for ci in range(c):
-                    window = x[n0 : n0 + ni, ci, ya:yb, xa:xb]  # (ni, rows, columns)
-                    np.matmul(window.transpose(0, 2, 1), u, out=target[:, xa - x0 : xb - x0, ci])
-            # the chunk's sites: one GEMM per phase over all its images and lines (a view
-            # row per block of each line: the rows of the lines' last blocks are not sites)
-            rows = ni * m * blocks
-            values = np.empty((g, rows, o), dtype=x.dtype)
-            for phase in range(g):
-                view = np.ndarray(
-                    (rows, kw * cr),
-                    dtype=x.dtype,
-                    buffer=buffer,
-                    offset=phase * s * cr * itemsize,
-                    strides=(block * cr * itemsize, itemsize),
-                )
-                np.matmul(view, weights, out=values[phase])
-            # ... read at the sites of these lines
-            a, b = int(line_first[l0]), int(line_first[l0 + m])
-            chosen = slice(a, b) if by_line is None else by_line[a:b]
-            local = phase_of[chosen] * rows + (line_of[chosen] - l0) * blocks + row_of[chosen]
-            flat = values.reshape(g * rows, o)
+    counts = plan.counts
+    chunks = [
+        (n0, min(n_step, n - n0), l0, min(l_step, n_lines - l0))
+        for n0 in range(0, n, n_step)
+        for l0 in range(0, n_lines, l_step)
+    ]
+    # filtered lines of a chunk, and one block of zeros after them: the last site
+    # views of a chunk read past its last line (rows of no site)
+    buffer = np.empty(n_step * l_step * length * cr + block * cr, dtype=x.dtype)
+    buffer[n_step * l_step * length * cr :] = 0
+    for n0, ni, l0, m in chunks:
+        lines = buffer[: ni * m * length * cr].reshape(ni, m, length, c, r)
+        for j in range(m):
+            y0, x0 = int(top[l0 + j]), int(left[l0 + j])
+            ya, yb = max(y0, 0), min(y0 + kh, h)
+            xa, xb = max(x0, 0), min(x0 + length, w)
+            target = lines[:, j]
+            if ya >= yb or xa >= xb:
+                target[...] = 0
+                continue
+            if xa > x0:
+                target[:, : xa - x0] = 0
+            if xb < x0 + length:
+                target[:, xb - x0 :] = 0
+            u = basis[ya - y0 : yb - y0]
+            for ci in range(c):
+                window = x[n0 : n0 + ni, ci, ya:yb, xa:xb]  # (ni, rows, columns)
+                np.matmul(window.transpose(0, 2, 1), u, out=target[:, xa - x0 : xb - x0, ci])
+        # the chunk's sites: one GEMM per phase over all its images and lines (a view
+        # row per block of each line: the rows of the lines' last blocks are not sites),
+        # each written to every g-th place so that a line's values come in site order
+        rows = ni * m * blocks
+        values = np.empty((rows, g, o), dtype=x.dtype)
+        for phase in range(g):
+            view = np.ndarray(
+                (rows, kw * cr),
+                dtype=x.dtype,
+                buffer=buffer,
+                offset=phase * s * cr * itemsize,
+                strides=(block * cr * itemsize, itemsize),
+            )
+            np.matmul(view, weights, out=values[:, phase])
+        # ... read at the sites of these lines: values[i, line, place]
+        places = values.reshape(ni, m, blocks * g, o)
+        a, b = int(line_first[l0]), int(line_first[l0 + m])
+        if plan.ordered:  # the lines' sites are out[..., a:b], line by line, in place order
+            few = counts[l0 : l0 + m]
+            same = bool(np.all(few == few[0]))
             for i in range(ni):
-                out[n0 + i][:, chosen] = flat[local + i * m * blocks].T
+                if same:  # one copy for the chunk
+                    part = places[i, :, : few[0]].reshape(-1, o)
+                    out[n0 + i, :, a:b] = part.T
+                    continue
+                start = a
+                for jj, count in enumerate(few.tolist()):
+                    out[n0 + i, :, start : start + count] = places[i, jj, :count].T
+                    start += count
+        else:
+            chosen = slice(a, b) if by_line is None else by_line[a:b]
+            local = (line_of[chosen] - l0) * (blocks * g) + index_of[chosen]
+            for i in range(ni):
+                out[n0 + i][:, chosen] = places[i].reshape(-1, o)[local].T

@@ -57,6 +57,7 @@ outputs) are set in one place, :data:`CHUNK_BYTES`.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -149,6 +150,19 @@ _NS_SEPARABLE = {
     "float64": (0.604, 6_581.0, 0.0699, 49.6, 0.185, 0.0732),
     "float32": (0.391, 7_608.0, 0.0360, 35.7, 0.091, 0.0541),
 }
+# separable on sites along lines (cortex._lines), by dtype: per stage-one GEMM (a line),
+# per chunk of lines and phase (+4: the chunk's own steps), per pixel read by stage one
+# (lines x their length x kh: its GEMMs have as many columns as factors, few, and cost
+# what they read), per stage-two multiply-add (fixed at the column groups' per-site value:
+# the two paths do the same GEMMs there), per site (planning the lines, reading them out);
+# fitted on 174 (float64) and 134 (float32) problems: images of 120x240 to 1024x1024 px,
+# 1-64 of them, 9-37 px kernels of rank 1, 2 and 9, 1-16 kernels, square and hexagonal
+# lattices 1-32 px apart; median error 22%, and choosing between the lines and the column
+# groups by the model is 5-6% slower than the best on average (always the lines: 10%)
+_NS_LINES = {
+    "float64": (8_207.0, 6_626.0, 0.2674, 0.0732, 4.305),
+    "float32": (7_502.0, 4_597.0, 0.1327, 0.0541, 5.661),
+}
 # float32 against float64, measured on the same problems (medians; 0.4 for the FFT of
 # 256-1024 px images, 0.55 for 18-70 px ones: the smaller images' ratio, which keeps the
 # choice right where the FFT is slowest)
@@ -169,6 +183,7 @@ def choose_method(
     dtype: object = np.float64,
     rank: int | None = None,
     n_columns: int | None = None,
+    lines: tuple[int, int] | None = None,
     grid: bool = False,
     measure: bool = False,
 ) -> str:
@@ -220,6 +235,17 @@ def choose_method(
         Distinct image columns among the sites (``"separable"`` filters rows
         there); default ``min(W, n_sites, 2 * sqrt(n_sites * W / H))``, a
         hexagonal lattice's.
+    lines : tuple of int, optional
+        ``(n_lines, line_rank)``: the sites lie on ``n_lines`` image rows,
+        evenly spaced along them by one stride (a square or hexagonal
+        lattice at a whole number of pixels), and the bank has
+        ``line_rank`` shared vertical factors (:func:`separable_factors` of
+        the transposed kernels).  ``"separable"`` then costs the cheaper of
+        its column groups and its line path (each line filtered by one
+        GEMM, every site read by GEMMs on views of the lines: about
+        ``c_line * n_lines + n_images * (c_read * n_lines * W * kh +
+        n_sites * (c_site + c_mac * kw * line_rank * n_kernels))``).
+        Needs ``rank``.
     grid : bool, optional
         The sites form a regular grid (a ConvNet layer): ``"centers"``
         gathers patches by strided slices, with constants of its own.
@@ -254,6 +280,13 @@ def choose_method(
     'fft'
     """
     grid = check_bool(grid, "grid")
+    work = None
+    if lines is not None:
+        if rank is None:
+            raise ValueError("`lines` needs `rank` (the column groups' horizontal factors)")
+        work = _estimated_lines(
+            lines, image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype
+        )
     costs = _costs(
         image_shape,
         kernel_shape,
@@ -265,6 +298,7 @@ def choose_method(
         rank,
         n_columns,
         grid,
+        work,
     )
     if not check_bool(measure, "measure"):
         return min(costs, key=costs.__getitem__)
@@ -280,6 +314,8 @@ def choose_method(
         n_columns,
         grid,
     )
+    if work is not None:
+        key = (*key, tuple(lines))
     if key not in _MEASURED:
         best = min(costs.values())
         candidates = [m for m, cost in costs.items() if cost <= 10 * best]
@@ -298,8 +334,13 @@ def _costs(
     rank,
     n_columns,
     grid=False,
+    lines=None,
 ) -> dict[str, float]:
-    """The predicted time of each method, in nanoseconds (see :func:`choose_method`)."""
+    """The predicted time of each method, in nanoseconds (see :func:`choose_method`).
+
+    ``lines`` (a :class:`cortex._lines.LineWork`) adds the line path to ``"separable"``,
+    which then costs the cheaper of its two paths.
+    """
     if not isinstance(image_shape, tuple | list) or len(image_shape) != 2:
         raise ValueError(f"`image_shape` must be (H, W), got {image_shape!r}")
     if not isinstance(kernel_shape, tuple | list) or len(kernel_shape) != 2:
@@ -355,14 +396,71 @@ def _costs(
                 + n_sites * (site + kh * rank * (site_value + n_kernels * site_mac))
             )
         )
+    if lines is not None:
+        costs["separable"] = min(costs.get("separable", math.inf), _line_cost(lines, name))
     return costs
+
+
+def _line_cost(work: _lines.LineWork, dtype_name: str) -> float:
+    """The predicted time of :func:`cortex._lines.correlate_lines`, in nanoseconds."""
+    line, chunk, line_read, site_mac, site = _NS_LINES[dtype_name]
+    return (
+        line * work.line_calls
+        + chunk * work.site_calls * (work.phases + 4)
+        + line_read * work.line_reads
+        + site_mac * work.site_macs
+        + site * work.sites
+    )
+
+
+def _estimated_lines(
+    lines, image_shape, kernel_shape, n_kernels, n_sites, n_images, n_channels, dtype
+) -> _lines.LineWork:
+    """The line path's work for :func:`choose_method`'s ``lines``, from counts alone."""
+    if not isinstance(lines, tuple | list) or len(lines) != 2:
+        raise ValueError(f"`lines` must be (n_lines, line_rank), got {lines!r}")
+    n_lines = check_integer(lines[0], "lines", minimum=1)
+    line_rank = check_integer(lines[1], "lines", minimum=1)
+    if not isinstance(image_shape, tuple | list) or len(image_shape) != 2:
+        raise ValueError(f"`image_shape` must be (H, W), got {image_shape!r}")
+    if not isinstance(kernel_shape, tuple | list) or len(kernel_shape) != 2:
+        raise ValueError(f"`kernel_shape` must be (kh, kw), got {kernel_shape!r}")
+    w = check_integer(image_shape[1], "image_shape", minimum=1)
+    kh, kw = (check_integer(v, "kernel_shape", minimum=1) for v in kernel_shape)
+    if line_rank > kh:
+        raise ValueError(f"`lines`' rank must be at most kh = {kh}, got {line_rank}")
+    # evenly spaced sites along the lines, over the columns the windows can start at
+    per_line = max(1, math.ceil(check_integer(n_sites, "n_sites", minimum=0) / n_lines))
+    stride = max(1, (max(w - kw, 0) + 1) // per_line) if per_line > 1 else kw
+    phases = -(-kw // stride)
+    block = phases * stride
+    blocks = -(-(stride * (per_line - 1) + kw) // block)
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except TypeError:
+        raise TypeError(f"`dtype` must be float32 or float64, got {dtype!r}") from None
+    return _lines.work(
+        n_lines,
+        block * blocks,
+        phases,
+        n_lines * blocks * phases,
+        n_sites,
+        (kh, kw),
+        line_rank,
+        check_integer(n_kernels, "n_kernels", minimum=1),
+        check_integer(n_images, "n_images", minimum=1),
+        check_integer(n_channels, "n_channels", minimum=1),
+        itemsize,
+    )
 
 
 def _measure(key: tuple, candidates: list[str]) -> str:
     """Time ``candidates`` on random data of the problem ``key``; the fastest."""
     import time
 
-    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, grid = key
+    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, grid = key[
+        :10
+    ]
     itemsize = np.dtype(dtype).itemsize
     # the random problem: images, sites, the output and one chunk of patches
     check_memory(
@@ -677,27 +775,44 @@ def _correlate(
     o, _, kh, kw = weight.shape
     n_sites = len(rows) * len(cols) if isinstance(rows, range) else len(rows)
     factors = None
+    plan = line_factors = None
     if method == "auto":
         padded = (h + 2 * padding[0], w + 2 * padding[1])
-        rank = n_columns = None
+        rank = n_columns = work = None
         if c == 1 and n_sites and not isinstance(rows, range):
             # populations (sampled sites): weigh the separable method too; a ConvNet layer
             # (a grid) does not pay for the decomposition on every forward pass
-            factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
+            factors = _cached_factors(weight, x.dtype)
             rank = factors[1].shape[1]
-            n_columns = len(_distinct(cols)[0])
-        method = choose_method(
+            n_columns = _n_distinct(cols)
+        costs = _costs(
             padded,
             (kh, kw),
             o,
             n_sites,
             n,
             c,
-            dtype=x.dtype,
-            rank=rank,
-            n_columns=n_columns,
-            grid=isinstance(rows, range),
+            x.dtype,
+            rank,
+            n_columns,
+            isinstance(rows, range),
         )
+        if rank is not None and _USE_LINES:
+            # separable: the cheaper of its two paths.  Planning the lines costs a few
+            # passes over the sites: only if an estimate from counts is the cheapest
+            # method (sites / columns lines: a square lattice's, fewer than a hexagonal
+            # one's; the rank across them as along them)
+            n_lines = math.ceil(n_sites / max(n_columns, 1))
+            guess = _estimated_lines(
+                (n_lines, min(rank, kh)), padded, (kh, kw), o, n_sites, n, c, x.dtype
+            )
+            if _line_cost(guess, x.dtype.name) < min(costs.values()):
+                plan, line_factors, work = _line_path(x, weight, rows, cols, factors)
+            if work is not None and _line_cost(work, x.dtype.name) < costs["separable"]:
+                costs["separable"] = _line_cost(work, x.dtype.name)
+            else:
+                plan = False  # decided: the column groups
+        method = min(costs, key=costs.__getitem__)
     if method == "centers":
         return _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
     if method == "fft":
@@ -705,7 +820,7 @@ def _correlate(
     if method == "direct":
         return _direct(x, weight, rows, cols, padding)
     if method == "separable":
-        return _separable(x, weight, rows, cols, padding, chunk_bytes, factors)
+        return _separable(x, weight, rows, cols, padding, chunk_bytes, factors, plan, line_factors)
     raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
 
 
@@ -872,33 +987,95 @@ def _factors(kernels: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     return vertical.astype(kernels.dtype), horizontal.astype(kernels.dtype)
 
 
-def _separable(x, weight, rows, cols, padding, chunk_bytes=None, factors=None) -> np.ndarray:
-    """The ``"separable"`` method (see the module docstring)."""
+def _separable(
+    x, weight, rows, cols, padding, chunk_bytes=None, factors=None, plan=None, line_factors=None
+) -> np.ndarray:
+    """The ``"separable"`` method (see the module docstring).
+
+    Sites on evenly spaced lines take the line path (:mod:`cortex._lines`) when the cost
+    model predicts it faster than the column groups (its factors may have a higher rank).
+    """
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
     grid = (len(rows), len(cols)) if isinstance(rows, range) else None
     if grid is not None:  # a grid is the sites of its lattice
         rr, cc = np.meshgrid(np.asarray(rows), np.asarray(cols), indexing="ij")
         rows, cols = rr.ravel(), cc.ravel()
-    plan = _lines.line_plan(rows, cols, (kh, kw)) if _USE_LINES and len(rows) and n else None
-    if plan is not None:  # every site is written
-        out = np.empty((n, o, len(rows)), dtype=x.dtype)
-        tol = SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"])
-        if plan.transposed:  # lines along columns: the shared horizontal factors
-            coefficients, basis = _factors(weight, tol) if factors is None else factors
-            xt, pad = x.swapaxes(-1, -2), padding[::-1]
-            _lines.correlate_lines(out, xt, coefficients, basis, plan, pad)
-        else:  # lines along rows: factors sharing a vertical basis
-            coefficients, basis = _factors(weight.swapaxes(-1, -2), tol)
-            _lines.correlate_lines(out, x, coefficients, basis, plan, padding)
-    else:
+    if not (len(rows) and n):
         out = np.zeros((n, o, len(rows)), dtype=x.dtype)
-    if plan is None and len(rows) and n:
-        if factors is None:
-            factors = _factors(weight, SEPARABLE_TOL.get(x.dtype.name, SEPARABLE_TOL["float64"]))
+        return out if grid is None else out.reshape(n, o, *grid)
+    if factors is None:
+        factors = _cached_factors(weight, x.dtype)
+    if plan is None:
+        plan, line_factors, work = _line_path(x, weight, rows, cols, factors)
+        if plan is not None:
+            padded = (h + 2 * padding[0], w + 2 * padding[1])
+            rank, n_columns = factors[1].shape[1], _n_distinct(cols)
+            costs = _costs(padded, (kh, kw), o, len(rows), n, c, x.dtype, rank, n_columns)
+            if costs["separable"] <= _line_cost(work, x.dtype.name):
+                plan = None  # the column groups are cheaper
+    if plan is False:  # decided by the caller's cost model
+        plan = None
+    if plan is None:
+        out = np.zeros((n, o, len(rows)), dtype=x.dtype)
         vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
         _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes)
+    else:  # every site is written
+        out = np.empty((n, o, len(rows)), dtype=x.dtype)
+        coefficients, basis = line_factors
+        if plan.transposed:  # lines along columns
+            x, padding = x.swapaxes(-1, -2), padding[::-1]
+        _lines.correlate_lines(out, x, coefficients, basis, plan, padding)
     return out if grid is None else out.reshape(n, o, *grid)
+
+
+def _line_path(x, weight, rows, cols, factors):
+    """``(plan, factors, work)`` of the line path; ``(None, None, None)`` if none.
+
+    None when the sites are not on evenly spaced lines.  ``factors`` are the column
+    groups' (shared horizontal basis), reused when the lines run along columns.
+    """
+    if not _USE_LINES:
+        return None, None, None
+    o, c, kh, kw = weight.shape
+    plan = _lines.line_plan(rows, cols, (kh, kw))
+    if plan is None:
+        return None, None, None
+    if plan.transposed:  # the basis runs across the lines: along the kernels' rows
+        line_factors, kernel_shape = factors, (kw, kh)
+    else:
+        line_factors, kernel_shape = _cached_factors(weight.swapaxes(-1, -2), x.dtype), (kh, kw)
+    rank = line_factors[1].shape[1]
+    work = plan.work(kernel_shape, rank, o, x.shape[0], c, x.itemsize)
+    return plan, line_factors, work
+
+
+#: Kernel banks up to this size have their factors cached (a population's bank is
+#: factored again on every call otherwise: 0.3 ms for 16 Gabors of 31x31 px)
+_CACHED_FACTOR_BYTES = 2**20
+
+
+def _cached_factors(kernels: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_factors` at the dtype's tolerance, cached by the kernels' values."""
+    tol = SEPARABLE_TOL.get(np.dtype(dtype).name, SEPARABLE_TOL["float64"])
+    if kernels.nbytes > _CACHED_FACTOR_BYTES:
+        return _factors(kernels, tol)
+    key = np.ascontiguousarray(kernels).tobytes()
+    return _factors_of(key, kernels.shape, kernels.dtype.str, tol)
+
+
+@functools.lru_cache(maxsize=16)
+def _factors_of(key: bytes, shape: tuple, dtype: str, tol: float):
+    kernels = np.frombuffer(key, dtype=dtype).reshape(shape)
+    vertical, horizontal = _factors(kernels, tol)
+    vertical.flags.writeable = False
+    horizontal.flags.writeable = False
+    return vertical, horizontal
+
+
+def _n_distinct(index: np.ndarray) -> int:
+    """The number of distinct values of ``index`` (integers >= 0), in linear time."""
+    return int(np.count_nonzero(np.bincount(index)))
 
 
 def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

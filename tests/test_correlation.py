@@ -413,6 +413,11 @@ def test_choose_method_measures_once_per_problem(monkeypatch):
         ({"rank": 2, "n_columns": -1}, ValueError, "`n_columns` must be >= 0"),
         ({"measure": "yes"}, TypeError, "`measure`"),
         ({"n_images": 0}, ValueError, "`n_images` must be >= 1"),
+        ({"lines": (4, 2)}, ValueError, "`lines` needs `rank`"),
+        ({"rank": 2, "lines": 4}, ValueError, r"`lines` must be \(n_lines, line_rank\)"),
+        ({"rank": 2, "lines": (0, 2)}, ValueError, "`lines` must be >= 1"),
+        ({"rank": 2, "lines": (4, 8)}, ValueError, "`lines`' rank must be at most kh = 7"),
+        ({"rank": 2, "lines": (4, 2.5)}, TypeError, "`lines`"),
     ],
 )
 def test_choose_method_rejects_bad_arguments(kwargs, error, match):
@@ -458,3 +463,49 @@ def test_measuring_a_problem_beyond_the_budget_is_refused(small_budget):
 
     with pytest.raises(cortex.MemoryBudgetError, match="n_sites=1000000000"):
         correlation.choose_method((512, 512), (5, 5), 1, 10**9, measure=True)
+
+
+def test_choose_method_weighs_the_line_path():
+    from cortex import choose_method
+
+    # the benchmark's 16 Gabors (rank 9 both ways) on a hexagonal lattice 4 px apart on
+    # 1024 x 1024 px: 296 lines; the line path is predicted cheaper than the column
+    # groups (measured 2.3x faster), so "separable" only wins with it
+    problem = ((1054, 1054), (31, 31), 16, 75_000)
+    groups = correlation._costs(*problem, 1, 1, np.float64, 9, 511)
+    work = correlation._estimated_lines((296, 9), *problem, 1, 1, np.float64)
+    assert correlation._line_cost(work, "float64") < groups["separable"]
+    with_lines = correlation._costs(*problem, 1, 1, np.float64, 9, 511, False, work)
+    assert with_lines["separable"] == correlation._line_cost(work, "float64")
+    assert choose_method(*problem, rank=9, n_columns=511, lines=(296, 9)) == "separable"
+    # the estimate from counts: 254 sites a line, 4 px apart: 8 phases, blocks of 32
+    # columns, 33 of them (4 x 253 + 31 = 1043 columns)
+    assert work.phases == 8 and work.line_reads == 296 * (33 * 32) * 31
+    # a higher rank across the lines makes them dearer
+    high = correlation._estimated_lines((296, 31), *problem, 1, 1, np.float64)
+    assert correlation._line_cost(high, "float64") > correlation._line_cost(work, "float64")
+    assert high.site_macs == work.site_macs * 31 // 9
+
+
+def test_auto_follows_the_cost_of_the_line_path(rng, monkeypatch):
+    # sites on lines: auto weighs the line path, and separable takes it only if cheaper
+    x = rng.standard_normal((1, 1, 64, 64))
+    weight = np.einsum("a,ob->oab", rng.standard_normal(9), rng.standard_normal((2, 9)))[:, None]
+    rows, cols = np.repeat(np.arange(0, 60, 6), 10), np.tile(np.arange(2, 62, 6), 10)
+    taken = []
+    real = _lines_module().correlate_lines
+    monkeypatch.setattr(_lines_module(), "correlate_lines", lambda *a: taken.append(1) or real(*a))
+    for cost, expected in ((-1.0, [1]), (np.inf, [])):
+        taken.clear()
+        monkeypatch.setattr(correlation, "_line_cost", lambda *args, c=cost: c)
+        got = correlation._correlate(x, weight, rows, cols, (4, 4), "auto")
+        assert taken == expected
+        np.testing.assert_allclose(
+            got, naive_sampled(x[:, 0], weight[:, 0], rows, cols), rtol=0, atol=1e-12
+        )
+
+
+def _lines_module():
+    from cortex import _lines
+
+    return _lines
