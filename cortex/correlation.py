@@ -764,12 +764,15 @@ def _correlate(
     *,
     chunk_bytes: int | None = None,
     keep: list | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """The core (see the module docstring): resolve ``"auto"``, then dispatch.
 
     ``x`` is ``(N, C, H, W)``, ``weight`` ``(O, C, kh, kw)`` of the same dtype;
     ``rows``/``cols`` are window corners in the padded input, two ``range``
     objects (grid) or two equal-length integer arrays (sites), all inside.
+    ``out`` (sites only, ``(N, O, n)`` of ``x``'s dtype), if given, receives the
+    result (the separable method writes there directly) and is returned.
     """
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
@@ -813,15 +816,22 @@ def _correlate(
             else:
                 plan = False  # decided: the column groups
         method = min(costs, key=costs.__getitem__)
-    if method == "centers":
-        return _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
-    if method == "fft":
-        return _fft(x, weight, rows, cols, padding)
-    if method == "direct":
-        return _direct(x, weight, rows, cols, padding)
     if method == "separable":
-        return _separable(x, weight, rows, cols, padding, chunk_bytes, factors, plan, line_factors)
-    raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
+        return _separable(
+            x, weight, rows, cols, padding, chunk_bytes, factors, plan, line_factors, out
+        )
+    if method == "centers":
+        result = _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
+    elif method == "fft":
+        result = _fft(x, weight, rows, cols, padding)
+    elif method == "direct":
+        result = _direct(x, weight, rows, cols, padding)
+    else:
+        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
 def _site_shape(rows: range | np.ndarray, cols: range | np.ndarray) -> tuple[int, ...]:
@@ -988,7 +998,16 @@ def _factors(kernels: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _separable(
-    x, weight, rows, cols, padding, chunk_bytes=None, factors=None, plan=None, line_factors=None
+    x,
+    weight,
+    rows,
+    cols,
+    padding,
+    chunk_bytes=None,
+    factors=None,
+    plan=None,
+    line_factors=None,
+    out=None,
 ) -> np.ndarray:
     """The ``"separable"`` method (see the module docstring).
 
@@ -1001,8 +1020,10 @@ def _separable(
     if grid is not None:  # a grid is the sites of its lattice
         rr, cc = np.meshgrid(np.asarray(rows), np.asarray(cols), indexing="ij")
         rows, cols = rr.ravel(), cc.ravel()
+    if out is None:
+        out = np.empty((n, o, len(rows)), dtype=x.dtype)
     if not (len(rows) and n):
-        out = np.zeros((n, o, len(rows)), dtype=x.dtype)
+        out[...] = 0
         return out if grid is None else out.reshape(n, o, *grid)
     if factors is None:
         factors = _cached_factors(weight, x.dtype)
@@ -1017,11 +1038,10 @@ def _separable(
     if plan is False:  # decided by the caller's cost model
         plan = None
     if plan is None:
-        out = np.zeros((n, o, len(rows)), dtype=x.dtype)
+        out[...] = 0  # the column groups add to it
         vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
         _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes)
     else:  # every site is written
-        out = np.empty((n, o, len(rows)), dtype=x.dtype)
         coefficients, basis = line_factors
         if plan.transposed:  # lines along columns
             x, padding = x.swapaxes(-1, -2), padding[::-1]

@@ -1184,10 +1184,27 @@ def _linear_chunk(population: Population, images: np.ndarray, out: np.ndarray, m
             # by half a kernel
             padding = (shape[0] // 2, shape[1] // 2)
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused later
+                if _writes_in_place(population, slots, out, weight):  # type t is kernel t
+                    _correlate(x, weight, group.rows, group.cols, padding, method, out=out)
+                    continue
                 sampled = _correlate(x, weight, group.rows, group.cols, padding, method)
                 for t, (re, im) in slots.items():
                     value = sampled[:, re] if im is None else sampled[:, re] + 1j * sampled[:, im]
                     out[:, t, sites] = value
+
+
+def _writes_in_place(population: Population, slots: dict, out: np.ndarray, weight) -> bool:
+    """Whether a bank's correlation can be written straight into ``out``.
+
+    So it can with one group whose types are the bank's real kernels in order, in
+    ``out``'s dtype.
+    """
+    return (
+        len(population.groups) == 1
+        and out.dtype == weight.dtype
+        and len(slots) == out.shape[1] == weight.shape[0]
+        and all(re == t and im is None for t, (re, im) in slots.items())
+    )
 
 
 def _images_per_chunk(
