@@ -534,6 +534,14 @@ if hasattr(cortex.correlation, "separable_factors"):
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=0))
     add("core", "choose_method(rank > kw)", "rank",
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=6))
+    add("core", "choose_method(lines without rank)", "lines",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, lines=(3, 2)))
+    add("core", "choose_method(lines=(0, 2))", "lines",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, lines=(0, 2)))
+    add("core", "choose_method(lines=3)", "lines",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, lines=3))
+    add("core", "choose_method(lines rank > kh)", "lines",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, lines=(3, 6)))
     add("core", "choose_method(dtype=int)", "dtype",
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, dtype=int))
     add("core", "choose_method(image_shape=(0, 64))", "image_shape",
