@@ -74,8 +74,8 @@ class LinePlan:
         )
 
     def work(self, kernel_shape, rank, n_kernels, n_images, n_channels, itemsize) -> LineWork:
-        """:func:`work` of this plan (``kernel_shape`` in the frame of the lines)."""
-        return work(
+        """:func:`line_work` of this plan (``kernel_shape`` in the frame of the lines)."""
+        return line_work(
             self.n_lines,
             self.block * self.blocks,
             self.phases,
@@ -109,7 +109,7 @@ def chunking(n_images: int, n_lines: int, line_bytes: int) -> tuple[int, int]:
     return n_step, l_step
 
 
-def work(
+def line_work(
     n_lines: int,
     length: int,
     phases: int,
@@ -160,9 +160,9 @@ def line_plan(rows: np.ndarray, cols: np.ndarray, kernel_shape: tuple[int, int])
         plan = _plan(r, c, k_along)
         if plan is None:
             continue
-        work = plan.multiply_adds(k_across, k_along, 1, 1)[0]
-        if best is None or work < best[0]:
-            best = (work, transposed, plan)
+        reads = plan.multiply_adds(k_across, k_along, 1, 1)[0]  # stage one's
+        if best is None or reads < best[0]:
+            best = (reads, transposed, plan)
     if best is None:
         return None
     _, transposed, plan = best

@@ -439,7 +439,7 @@ def _estimated_lines(
         itemsize = np.dtype(dtype).itemsize
     except TypeError:
         raise TypeError(f"`dtype` must be float32 or float64, got {dtype!r}") from None
-    return _lines.work(
+    return _lines.line_work(
         n_lines,
         block * blocks,
         phases,
@@ -458,9 +458,8 @@ def _measure(key: tuple, candidates: list[str]) -> str:
     """Time ``candidates`` on random data of the problem ``key``; the fastest."""
     import time
 
-    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, grid = key[
-        :10
-    ]
+    problem = key[:10]  # lines=, if given, comes last: the sites timed are a lattice of their own
+    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, _ = problem
     itemsize = np.dtype(dtype).itemsize
     # the random problem: images, sites, the output and one chunk of patches
     check_memory(

@@ -520,7 +520,8 @@ def test_sampled_correlation_written_into_a_given_array(rng, method):
     rows, cols = rng.integers(0, 30, 25), rng.integers(0, 40, 25)  # not on lines
     lattice = np.repeat(np.arange(0, 30, 4), 6), np.tile(np.arange(1, 37, 6), 8)
     for r, c in ((rows, cols), lattice):
-        expected = correlation._correlate(x, weight, r, c, (3, 2), method)
+        # the naive loop centres the kernels: corners (r, c) with padding (3, 2)
+        expected = naive_sampled(x[:, 0], weight[:, 0], r, c)
         out = np.full((2, 3, len(r)), np.nan)
         got = correlation._correlate(x, weight, r, c, (3, 2), method, out=out)
         assert got is out
