@@ -165,3 +165,43 @@ def test_lattice_populations_take_the_line_path(lattice, dtype, monkeypatch):
     expected = cortex.linear_responses(population, image, method="fft")
     tol = 1e-10 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(got, expected, rtol=0, atol=tol * np.abs(expected).max())
+
+
+def gabor_bank(n_px: int) -> np.ndarray:
+    """16 Gabor kernels (8 orientations x 2 phases) of ``n_px`` px: rank 9 either way."""
+    bank = [
+        cortex.Gabor(2.8, orientation=22.5 * i, phase=p, sigma_x=0.2).kernel(32.0, n_sigma=2.4)
+        for i in range(8)
+        for p in (0.0, 90.0)
+    ]
+    assert bank[0].shape == (n_px, n_px)
+    return np.stack(bank)[:, np.newaxis]
+
+
+def test_auto_plans_the_lines_only_when_they_may_win(rng, monkeypatch):
+    # planning costs passes over every site: a dense lattice, where the FFT is predicted
+    # cheapest, is not planned (the DoG at 1 px of bench_responses.py paid 20 ms for it);
+    # a sparse one, where the lines are, is (and taken)
+    planned, taken = [], []
+    for name, box in (("line_plan", planned), ("correlate_lines", taken)):
+        real = getattr(_lines, name)
+        monkeypatch.setattr(_lines, name, lambda *a, r=real, b=box: b.append(1) or r(*a))
+    x = rng.standard_normal((1, 1, 256, 256))
+    g = np.exp(-(np.linspace(-3, 3, 25) ** 2))
+    dog = (np.outer(g, g) - 0.5 * np.outer(g**0.25, g**0.25))[None, None]  # rank 2
+    dense = [v.ravel() for v in np.meshgrid(np.arange(256), np.arange(256), indexing="ij")]
+    costs = correlation._costs((280, 280), (25, 25), 1, 256 * 256, 1, 1, np.float64, 2, 256)
+    assert min(costs, key=costs.__getitem__) == "fft"
+    got = _correlate(x, dog, *dense, (12, 12), "auto")
+    assert planned == [] and taken == []
+    subset = slice(0, None, 97)
+    expected = naive(x, dog, dense[0][subset], dense[1][subset], (12, 12))
+    np.testing.assert_allclose(got[..., subset], expected, atol=1e-10)
+    bank = gabor_bank(33)
+    sparse = [
+        v.ravel() for v in np.meshgrid(np.arange(0, 256, 8), np.arange(4, 256, 8), indexing="ij")
+    ]
+    got = _correlate(x, bank, *sparse, (16, 16), "auto")
+    assert planned == [1] and taken == [1]
+    expected = naive(x, bank, *sparse, (16, 16))
+    np.testing.assert_allclose(got, expected, atol=1e-10 * np.abs(expected).max())
