@@ -777,10 +777,10 @@ def _correlate(
     o, _, kh, kw = weight.shape
     n_sites = len(rows) * len(cols) if isinstance(rows, range) else len(rows)
     factors = None
-    plan = line_factors = None
+    path = None  # the separable path, when auto has decided it
     if method == "auto":
         padded = (h + 2 * padding[0], w + 2 * padding[1])
-        rank = n_columns = work = None
+        rank = n_columns = None
         if c == 1 and n_sites and not isinstance(rows, range):
             # populations (sampled sites): weigh the separable method too; a ConvNet layer
             # (a grid) does not pay for the decomposition on every forward pass
@@ -808,17 +808,13 @@ def _correlate(
             guess = _estimated_lines(
                 (n_lines, min(rank, kh)), padded, (kh, kw), o, n_sites, n, c, x.dtype
             )
+            path = (None, None)  # the column groups ...
             if _line_cost(guess, x.dtype.name) < min(costs.values()):
-                plan, line_factors, work = _line_path(x, weight, rows, cols, factors)
-            if work is not None and _line_cost(work, x.dtype.name) < costs["separable"]:
-                costs["separable"] = _line_cost(work, x.dtype.name)
-            else:
-                plan = False  # decided: the column groups
+                path, cost = _choose_path(x, weight, rows, cols, factors, costs["separable"])
+                costs["separable"] = min(costs["separable"], cost)  # ... or the lines
         method = min(costs, key=costs.__getitem__)
     if method == "separable":
-        return _separable(
-            x, weight, rows, cols, padding, chunk_bytes, factors, plan, line_factors, out
-        )
+        return _separable(x, weight, rows, cols, padding, chunk_bytes, factors, path, out)
     if method == "centers":
         result = _centers(x, weight, rows, cols, padding, chunk_bytes, keep)
     elif method == "fft":
@@ -1004,14 +1000,14 @@ def _separable(
     padding,
     chunk_bytes=None,
     factors=None,
-    plan=None,
-    line_factors=None,
+    path=None,
     out=None,
 ) -> np.ndarray:
     """The ``"separable"`` method (see the module docstring).
 
     Sites on evenly spaced lines take the line path (:mod:`cortex._lines`) when the cost
-    model predicts it faster than the column groups (its factors may have a higher rank).
+    model predicts it faster than the column groups (its factors may have a higher rank):
+    ``path`` is :func:`_choose_path`'s choice if the caller made it.
     """
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
@@ -1026,16 +1022,12 @@ def _separable(
         return out if grid is None else out.reshape(n, o, *grid)
     if factors is None:
         factors = _cached_factors(weight, x.dtype)
-    if plan is None:
-        plan, line_factors, work = _line_path(x, weight, rows, cols, factors)
-        if plan is not None:
-            padded = (h + 2 * padding[0], w + 2 * padding[1])
-            rank, n_columns = factors[1].shape[1], _n_distinct(cols)
-            costs = _costs(padded, (kh, kw), o, len(rows), n, c, x.dtype, rank, n_columns)
-            if costs["separable"] <= _line_cost(work, x.dtype.name):
-                plan = None  # the column groups are cheaper
-    if plan is False:  # decided by the caller's cost model
-        plan = None
+    if path is None:
+        padded = (h + 2 * padding[0], w + 2 * padding[1])
+        rank, n_columns = factors[1].shape[1], _n_distinct(cols)
+        costs = _costs(padded, (kh, kw), o, len(rows), n, c, x.dtype, rank, n_columns)
+        path, _ = _choose_path(x, weight, rows, cols, factors, costs["separable"])
+    plan, line_factors = path
     if plan is None:
         out[...] = 0  # the column groups add to it
         vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
@@ -1048,25 +1040,29 @@ def _separable(
     return out if grid is None else out.reshape(n, o, *grid)
 
 
-def _line_path(x, weight, rows, cols, factors):
-    """``(plan, factors, work)`` of the line path; ``(None, None, None)`` if none.
+def _choose_path(x, weight, rows, cols, factors, groups_cost):
+    """The line path, if predicted cheaper than the column groups' ``groups_cost`` (ns).
 
-    None when the sites are not on evenly spaced lines.  ``factors`` are the column
-    groups' (shared horizontal basis), reused when the lines run along columns.
+    Returns ``((plan, line factors), cost)``, or ``((None, None), inf)`` when the
+    sites are not on evenly spaced lines or the column groups are cheaper.  ``factors``
+    are the column groups' (shared horizontal basis), reused for lines along columns.
     """
     if not _USE_LINES:
-        return None, None, None
+        return (None, None), math.inf
     o, c, kh, kw = weight.shape
     plan = _lines.line_plan(rows, cols, (kh, kw))
     if plan is None:
-        return None, None, None
+        return (None, None), math.inf
     if plan.transposed:  # the basis runs across the lines: along the kernels' rows
         line_factors, kernel_shape = factors, (kw, kh)
     else:
         line_factors, kernel_shape = _cached_factors(weight.swapaxes(-1, -2), x.dtype), (kh, kw)
     rank = line_factors[1].shape[1]
     work = plan.work(kernel_shape, rank, o, x.shape[0], c, x.itemsize)
-    return plan, line_factors, work
+    cost = _line_cost(work, x.dtype.name)
+    if cost >= groups_cost:
+        return (None, None), math.inf
+    return (plan, line_factors), cost
 
 
 #: Kernel banks up to this size have their factors cached (a population's bank is
