@@ -271,7 +271,8 @@ def correlate_lines(
     line_first = np.searchsorted(
         line_of if by_line is None else line_of[by_line], np.arange(n_lines + 1)
     )
-    counts = plan.counts
+    counts = plan.counts.tolist()
+    line_first = line_first.tolist()
     chunks = [
         (n0, min(n_step, n - n0), l0, min(l_step, n_lines - l0))
         for n0 in range(0, n, n_step)
@@ -281,29 +282,39 @@ def correlate_lines(
     # views of a chunk read past its last line (rows of no site)
     buffer = np.empty(n_step * l_step * length * cr + block * cr, dtype=x.dtype)
     buffer[n_step * l_step * length * cr :] = 0
+    # each line's image rows and columns (ya:yb, xa:xb), where they go in the line
+    # (xs:xe, zeros elsewhere) and the kernel rows they meet (u), worked out once
+    ya, yb = np.clip(top, 0, h), np.clip(top + kh, 0, h)
+    xa, xb = np.clip(left, 0, w), np.clip(left + length, 0, w)
+    spans = [
+        (y1 >= y2 or x1 >= x2, y1, y2, x1, x2, x1 - x0, x2 - x0, basis[y1 - y0 : y2 - y0])
+        for y0, y1, y2, x0, x1, x2 in zip(
+            *(v.tolist() for v in (top, ya, yb, left, xa, xb)), strict=True
+        )
+    ]
+    xt = x.transpose(0, 1, 3, 2)  # a line's window, transposed: (columns, rows) views
+    # a chunk's sites (and rows of no site), phase by phase: (view row, phase, O)
+    sites = np.empty((n_step * l_step * blocks, g, o), dtype=x.dtype)
     for n0, ni, l0, m in chunks:
         lines = buffer[: ni * m * length * cr].reshape(ni, m, length, c, r)
+        images = xt[n0 : n0 + ni]
         for j in range(m):
-            y0, x0 = int(top[l0 + j]), int(left[l0 + j])
-            ya, yb = max(y0, 0), min(y0 + kh, h)
-            xa, xb = max(x0, 0), min(x0 + length, w)
+            empty, y1, y2, x1, x2, xs, xe, u = spans[l0 + j]
             target = lines[:, j]
-            if ya >= yb or xa >= xb:
+            if empty:
                 target[...] = 0
                 continue
-            if xa > x0:
-                target[:, : xa - x0] = 0
-            if xb < x0 + length:
-                target[:, xb - x0 :] = 0
-            u = basis[ya - y0 : yb - y0]
-            for ci in range(c):
-                window = x[n0 : n0 + ni, ci, ya:yb, xa:xb]  # (ni, rows, columns)
-                np.matmul(window.transpose(0, 2, 1), u, out=target[:, xa - x0 : xb - x0, ci])
+            if xs > 0:
+                target[:, :xs] = 0
+            if xe < length:
+                target[:, xe:] = 0
+            for ci in range(c):  # (ni, columns, rows) @ (rows, r)
+                np.matmul(images[:, ci, x1:x2, y1:y2], u, out=target[:, xs:xe, ci])
         # the chunk's sites: one GEMM per phase over all its images and lines (a view
         # row per block of each line: the rows of the lines' last blocks are not sites),
         # each written to every g-th place so that a line's values come in site order
         rows = ni * m * blocks
-        values = np.empty((rows, g, o), dtype=x.dtype)
+        values = sites[:rows]
         for phase in range(g):
             view = np.ndarray(
                 (rows, kw * cr),
@@ -315,17 +326,17 @@ def correlate_lines(
             np.matmul(view, weights, out=values[:, phase])
         # ... read at the sites of these lines: values[i, line, place]
         places = values.reshape(ni, m, blocks * g, o)
-        a, b = int(line_first[l0]), int(line_first[l0 + m])
+        a, b = line_first[l0], line_first[l0 + m]
         if plan.ordered:  # the lines' sites are out[..., a:b], line by line, in place order
             few = counts[l0 : l0 + m]
-            same = bool(np.all(few == few[0]))
+            same = min(few) == max(few)
             for i in range(ni):
                 if same:  # one copy for the chunk
                     part = places[i, :, : few[0]].reshape(-1, o)
                     out[n0 + i, :, a:b] = part.T
                     continue
                 start = a
-                for jj, count in enumerate(few.tolist()):
+                for jj, count in enumerate(few):
                     out[n0 + i, :, start : start + count] = places[i, jj, :count].T
                     start += count
         else:
