@@ -55,11 +55,14 @@ class LinePlan:
     blocks: int  # rows of a view per line (a line is block * blocks columns long)
     line_rows: np.ndarray  # (n_lines,) the row of each line
     line_cols: np.ndarray  # (n_lines,) the column of each line's first site
-    line: np.ndarray  # (n_sites,) each site's line
-    index: np.ndarray  # (n_sites,) its place along the line (0 for the first site)
     counts: np.ndarray  # (n_lines,) places along each line (1 + the last site's index)
-    in_line_order: bool  # the sites come line by line (`line` never decreases)
-    ordered: bool  # ... and each line's sites once each, left to right
+    n_sites: int
+    # the sites in line order, each once, left to right (a lattice's own order): then
+    # line j's sites are sites counts[:j].sum() on, and `line`, `index` are not needed
+    ordered: bool
+    line: np.ndarray | None = None  # (n_sites,) each site's line, unless ordered
+    index: np.ndarray | None = None  # (n_sites,) its place along the line (0: the first)
+    in_line_order: bool = True  # the sites come line by line (`line` never decreases)
 
     @property
     def n_lines(self) -> int:
@@ -80,7 +83,7 @@ class LinePlan:
             self.block * self.blocks,
             self.phases,
             self.n_lines * self.blocks * self.phases,
-            len(self.line),
+            self.n_sites,
             kernel_shape,
             rank,
             n_kernels,
@@ -174,7 +177,7 @@ def _columns(plan: LinePlan) -> int:
     residues = len(np.unique(plan.line_cols % plan.stride))
     last = plan.line_cols + plan.stride * (plan.counts - 1)
     span = (int(last.max()) - int(plan.line_cols.min())) // plan.stride + 1
-    return min(residues * span, len(plan.line))
+    return min(residues * span, plan.n_sites)
 
 
 def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
@@ -182,14 +185,23 @@ def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
     n = len(rows)
     if n == 0:
         return None
-    step_r, step_c = np.diff(rows), np.diff(cols)
     new_line = np.empty(n, dtype=bool)
     new_line[0] = True
-    np.not_equal(step_r, 0, out=new_line[1:])
-    in_order = bool(np.all(step_r >= 0)) and bool(np.all(step_c[~new_line[1:]] >= 0))
+    np.not_equal(rows[1:], rows[:-1], out=new_line[1:])
+    step_c = np.diff(cols)
+    # the common case, cheaply (no per-site arrays kept): line by line, left to right
+    if bool(np.all(rows[1:] >= rows[:-1])) and bool(np.all((step_c > 0) | new_line[1:])):
+        within = ~new_line[1:]
+        first = int(np.argmax(within)) if n > 1 else 0  # a step inside a line, if any
+        stride = int(step_c[first]) if n > 1 and within[first] else kw  # else any
+        if not bool(np.all((step_c == stride) | new_line[1:])):
+            return None
+        starts = np.flatnonzero(new_line)
+        counts = np.diff(np.append(starts, n))
+        return _line_plan(rows, cols, kw, stride, starts, counts, n, ordered=True)
     order = None
-    if not in_order:  # sort by row, then column
-        order = np.lexsort((cols, rows))
+    if not (bool(np.all(rows[1:] >= rows[:-1])) and bool(np.all((step_c >= 0) | new_line[1:]))):
+        order = np.lexsort((cols, rows))  # sort by row, then column
         rows, cols = rows[order], cols[order]
         step_c = np.diff(cols)
         np.not_equal(rows[1:], rows[:-1], out=new_line[1:])
@@ -202,20 +214,27 @@ def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
             return None
     else:  # one site per line: any stride; one phase
         stride = kw
-    phases = -(-kw // stride)
-    block = phases * stride
     starts = np.flatnonzero(new_line)
     line = np.cumsum(new_line, dtype=np.intp)
     line -= 1  # site -> its line
     index = cols - cols[starts][line]  # ... its place along the line
     if stride > 1:
         index //= stride
-    # a line's sites span stride * (count - 1) + kw columns: `blocks` blocks of `block`
     counts = index[np.append(starts[1:], n) - 1] + 1  # a line's last site is its rightmost
-    blocks = -(-(stride * (int(counts.max()) - 1) + kw) // block)
-    ordered = order is None and n == int(counts.sum())  # sorted, no duplicates
     if order is not None:  # back to the given order
         line, index = _unsort(line, order), _unsort(index, order)
+    plan = _line_plan(rows, cols, kw, stride, starts, counts, n, ordered=False)
+    return dataclasses.replace(
+        plan, line=line, index=index.astype(np.intp, copy=False), in_line_order=order is None
+    )
+
+
+def _line_plan(rows, cols, kw, stride, starts, counts, n_sites, ordered) -> LinePlan:
+    """The :class:`LinePlan` of lines starting at sites ``starts`` (sorted sites)."""
+    phases = -(-kw // stride)
+    block = phases * stride
+    # a line's sites span stride * (count - 1) + kw columns: `blocks` blocks of `block`
+    blocks = -(-(stride * (int(counts.max()) - 1) + kw) // block)
     return LinePlan(
         transposed=False,
         stride=stride,
@@ -224,10 +243,8 @@ def _plan(rows: np.ndarray, cols: np.ndarray, kw: int) -> LinePlan | None:
         blocks=blocks,
         line_rows=rows[starts].astype(np.intp),
         line_cols=cols[starts].astype(np.intp),
-        line=line,
-        index=index.astype(np.intp, copy=False),
         counts=counts.astype(np.intp, copy=False),
-        in_line_order=order is None,
+        n_sites=n_sites,
         ordered=ordered,
     )
 
@@ -268,9 +285,12 @@ def correlate_lines(
     left = plan.line_cols - padding[1]  # image column of each line's first column
     line_of, index_of = plan.line, plan.index
     by_line = None if plan.in_line_order else np.argsort(line_of, kind="stable")
-    line_first = np.searchsorted(
-        line_of if by_line is None else line_of[by_line], np.arange(n_lines + 1)
-    )
+    if plan.ordered:  # each line's sites follow the previous line's
+        line_first = np.concatenate([[0], np.cumsum(plan.counts)])
+    else:
+        line_first = np.searchsorted(
+            line_of if by_line is None else line_of[by_line], np.arange(n_lines + 1)
+        )
     counts = plan.counts.tolist()
     line_first = line_first.tolist()
     chunks = [
