@@ -188,6 +188,8 @@ def bench_spacing(
     kernels = [np.asarray(k) for k in group.kernels]
     rank = separable_factors(np.stack(kernels))[1].shape[1]
     n_columns = len(np.unique(group.cols))
+    # the shape cortex weighs: the image padded by half a kernel (its zeros outside)
+    padded = tuple(side + 2 * (KERNEL_SIDE // 2) for side in field.shape)
     # a lattice at a whole number of pixels puts its sites on evenly spaced rows: the
     # separable method's line path (shared vertical factors) is weighed too
     lines = (
@@ -195,7 +197,7 @@ def bench_spacing(
         separable_factors(np.stack(kernels).swapaxes(1, 2))[1].shape[1],
     )
     auto = cortex.choose_method(
-        field.shape,
+        padded,
         kernels[0].shape,
         len(kernels),
         len(group.rows),
@@ -220,7 +222,7 @@ def bench_spacing(
         )
     image32 = image.astype(np.float32)
     auto32 = cortex.choose_method(
-        field.shape,
+        padded,
         kernels[0].shape,
         len(kernels),
         len(group.rows),
