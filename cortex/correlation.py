@@ -35,7 +35,11 @@ xp[n, c, row + a, col + b]`` by one of the methods in :data:`METHODS`:
     tolerance otherwise).  The image is filtered along its rows only at the
     columns the sites need (one BLAS GEMM per group of neighbouring columns,
     on a strided view), then along its columns only at the sites: the cost
-    grows with sites x kernel side, not kernel area.  Sites on evenly spaced
+    grows with sites x kernel side, not kernel area.  Sites on few rows and
+    columns (a lattice at any spacing, a grid of cells over a movie's frames)
+    are read off every needed column filtered down at every needed row, one
+    GEMM per band of rows, when the cost model predicts that cheaper than
+    gathering each site's filtered window.  Sites on evenly spaced
     lines (a square or hexagonal lattice at a whole number of pixels, a
     ConvNet grid) take a path with no gathering at all: each line's rows
     filtered by one GEMM, then every site by GEMMs on strided views of the
@@ -155,6 +159,22 @@ _NS_SEPARABLE = {
     "float64": (0.604, 6_581.0, 0.0699, 49.6, 0.185, 0.0732),
     "float32": (0.391, 7_608.0, 0.0360, 35.7, 0.091, 0.0541),
 }
+# separable, the sites read off products (every needed column filtered down at every
+# distinct row, in bands: _row_bands), by dtype: per GEMM (a band of rows, for a chunk
+# of images whose products fit in _PRODUCT_CACHE bytes), per multiply-add, per site, per
+# value read at the sites; fitted, against the gathering terms of _NS_SEPARABLE, on the
+# 330 (float64) and 386 (float32) of 480 problems per dtype whose products fit (images of
+# 120x240 px x 64, 256x256 x 8, 512x512 and 1024x1024 x 1; 9-37 px kernels of rank 1, 2,
+# 4 and 9, 1, 4 and 16 kernels; square and hexagonal lattices 1-23.4 px apart, at
+# fractional spacings: not on lines): choosing by them is 0.7% (float64) and 1.3%
+# (float32) slower than the better of the two on average, always gathering 10.6% and
+# 8.7%, always the products 6.8% and 8.1%.  Products of one image beyond the cache
+# (a dense lattice on a large image) were up to 1.8x slower than gathering: not taken
+_NS_PRODUCTS = {
+    "float64": (5_322.0, 0.0365, 41.2, 1.70),
+    "float32": (7_604.0, 0.0198, 25.5, 2.52),
+}
+_PRODUCT_CACHE = 3 * 2**20
 # separable on sites along lines (cortex._lines), by dtype: per stage-one GEMM (a line),
 # per chunk of lines and phase (+4: the chunk's own steps), per pixel read by stage one
 # (lines x their length x kh: its GEMMs have as many columns as factors, few, and cost
@@ -191,6 +211,7 @@ def choose_method(
     lines: tuple[int, int] | None = None,
     grid: bool = False,
     measure: bool = False,
+    n_rows: int | None = None,
 ) -> str:
     """Pick the cheapest correlation method for one problem size.
 
@@ -207,7 +228,14 @@ def choose_method(
       n_groups * c_group + n_images * (c_pixel * H * W + n_groups * H * span * q *
       rank * c_row + n_sites * (c_site' + kh * rank * n_kernels * c_mac))``, the
       needed columns filtered in ``n_groups`` groups of ``q`` columns spanning
-      ``span`` image columns, one GEMM per group for 4 images at a time;
+      ``span`` image columns, one GEMM per group for 4 images at a time; or,
+      when the sites lie on few rows and columns (``n_rows`` given), the last
+      term replaced by reading them off every column filtered down at every
+      row, in bands of rows like the groups: ``chunks * n_bands * c_band +
+      n_images * (n_columns * rank * n_kernels * sum(span * rows) * c_mac' +
+      n_sites * (c_site'' + n_kernels * c_value))``, whichever is cheaper (the
+      images in chunks whose ``n_columns * n_rows * n_kernels`` products fit
+      in 3 MiB; never if one image's do not);
 
     each times ``n_channels``, and for float32 times a factor measured
     against float64 (``"separable"`` has constants of its own per dtype).
@@ -242,6 +270,13 @@ def choose_method(
         Distinct image columns among the sites (``"separable"`` filters rows
         there); default ``min(W, n_sites, 2 * sqrt(n_sites * W / H))``, a
         hexagonal lattice's.
+    n_rows : int, optional
+        Distinct image rows among the sites (1 to ``n_sites``).  If
+        ``n_rows * n_columns`` is at most 4 times ``n_sites`` (a lattice, or
+        a grid of cells), ``"separable"`` may read its sites off every
+        needed column filtered down at every such row, one GEMM per band of
+        rows, instead of gathering each site's window.  Default ``None``:
+        the sites are not assumed to lie on few rows.
     lines : tuple of int, optional
         ``(n_lines, line_rank)``: the sites lie on ``n_lines`` image rows,
         evenly spaced along them by one stride (a square or hexagonal
@@ -271,8 +306,8 @@ def choose_method(
         If ``dtype`` is not float32 or float64, a count is not an integer or
         ``measure`` is not a bool.
     ValueError
-        If a size or count is below 1 (``n_sites`` below 0), or ``rank`` is
-        above ``kw``.
+        If a size or count is below 1 (``n_sites`` below 0), ``rank`` is
+        above ``kw``, or ``n_rows`` above ``n_sites``.
     cortex.MemoryBudgetError
         With ``measure=True``, if the problem to time would exceed
         :func:`cortex.memory_budget`.
@@ -306,6 +341,7 @@ def choose_method(
         n_columns,
         grid,
         work,
+        n_rows,
     )
     if not check_bool(measure, "measure"):
         return min(costs, key=costs.__getitem__)
@@ -320,6 +356,7 @@ def choose_method(
         rank,
         n_columns,
         grid,
+        n_rows,
     )
     if work is not None:
         key = (*key, tuple(lines))
@@ -342,6 +379,7 @@ def _costs(
     n_columns,
     grid=False,
     lines=None,
+    n_rows=None,
 ) -> dict[str, float]:
     """The predicted time of each method, in nanoseconds (see :func:`choose_method`).
 
@@ -358,6 +396,13 @@ def _costs(
     n_sites = check_integer(n_sites, "n_sites", minimum=0)
     n_images = check_integer(n_images, "n_images", minimum=1)
     n_channels = check_integer(n_channels, "n_channels", minimum=1)
+    if n_rows is not None:
+        n_rows = check_integer(n_rows, "n_rows", minimum=min(n_sites, 1))
+        if n_rows > n_sites:
+            raise ValueError(
+                f"`n_rows` (distinct rows of the sites) must be at most n_sites = {n_sites}, "
+                f"got {n_rows}"
+            )
     try:
         name = np.dtype(dtype).name
     except TypeError:
@@ -395,17 +440,28 @@ def _costs(
         if n_columns is None:
             n_columns = int(min(w, n_sites, 2 * math.sqrt(n_sites * w / h)))
         n_columns = check_integer(n_columns, "n_columns", minimum=0)
-        pixel, group, row_mac, site, site_value, site_mac = _NS_SEPARABLE[name]
+        pixel, group, row_mac, *_ = _NS_SEPARABLE[name]
         n_groups, q, span = _group_shape(n_columns, w, kw)
         calls = math.ceil(n_images / _SEPARABLE_IMAGES)  # one GEMM per group per image chunk
+        # the sites: each window gathered, or read off products of columns and rows
+        if n_rows is None:
+            n_rows = n_sites  # unknown: as many as the sites (no products)
+        n_bands, q_rows, span_rows = _group_shape(n_rows, h, kh)
+        sites = _site_costs(
+            n_sites,
+            n_columns,
+            n_rows,
+            (n_bands, n_bands * span_rows * q_rows),
+            kh,
+            rank,
+            n_kernels,
+            n_images,
+            name,
+        )
         costs["separable"] = n_channels * (
             calls * n_groups * group
-            + n_images
-            * (
-                pixel * h * w
-                + n_groups * h * span * q * rank * row_mac
-                + n_sites * (site + kh * rank * (site_value + n_kernels * site_mac))
-            )
+            + n_images * (pixel * h * w + n_groups * h * span * q * rank * row_mac)
+            + min(sites)
         )
     if lines is not None:
         costs["separable"] = min(costs.get("separable", math.inf), _line_cost(lines, name))
@@ -471,8 +527,9 @@ def _measure(key: tuple, candidates: list[str]) -> str:
     """Time ``candidates`` on random data of the problem ``key``; the fastest."""
     import time
 
-    problem = key[:10]  # lines=, if given, comes last: the sites timed are a lattice of their own
-    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank, n_columns, _ = problem
+    problem = key[:11]  # lines=, if given, comes last: the sites timed are a lattice of their own
+    (h, w), (kh, kw), n_kernels, n_sites, n_images, n_channels, dtype, rank = problem[:8]
+    n_columns, n_rows = problem[8], problem[10]
     itemsize = np.dtype(dtype).itemsize
     # the random problem: images, sites, the output and one chunk of patches
     check_memory(
@@ -493,11 +550,11 @@ def _measure(key: tuple, candidates: list[str]) -> str:
     # sites on a lattice over the valid window corners, with about n_columns columns
     rows_free, cols_free = h - kh + 1, w - kw + 1
     n_cols = max(1, min(cols_free, n_columns or round(math.sqrt(n_sites * cols_free / rows_free))))
-    n_rows = max(1, math.ceil(n_sites / n_cols))
+    n_rows = max(1, min(rows_free, n_rows or math.ceil(n_sites / n_cols)))
     grid_rows = np.linspace(0, rows_free - 1, n_rows).round().astype(np.intp)
     grid_cols = np.linspace(0, cols_free - 1, n_cols).round().astype(np.intp)
-    rows = np.repeat(grid_rows, n_cols)[:n_sites]
-    cols = np.tile(grid_cols, n_rows)[:n_sites]
+    rows = np.resize(np.repeat(grid_rows, n_cols), n_sites)  # the lattice, again if need be
+    cols = np.resize(np.tile(grid_cols, n_rows), n_sites)
     times = {}
     for method in candidates:
         _correlate(x, weight, rows, cols, (0, 0), method)  # warm-up
@@ -793,13 +850,14 @@ def _correlate(
     path = None  # the separable path, when auto has decided it
     if method == "auto":
         padded = (h + 2 * padding[0], w + 2 * padding[1])
-        rank = n_columns = None
+        rank = n_columns = n_rows = None
         if c == 1 and n_sites and not isinstance(rows, range):
             # populations (sampled sites): weigh the separable method too; a ConvNet layer
             # (a grid) does not pay for the decomposition on every forward pass
             factors = _cached_factors(weight, x.dtype)
             rank = factors[1].shape[1]
             n_columns = _n_distinct(cols)
+            n_rows = _product_rows(rows, n_columns, padded[0], kh, rank, o, n, x.dtype.name)
         costs = _costs(
             padded,
             (kh, kw),
@@ -811,6 +869,7 @@ def _correlate(
             rank,
             n_columns,
             isinstance(rows, range),
+            n_rows=n_rows,
         )
         if rank is not None and _USE_LINES:
             # separable: the cheaper of its two paths.  Planning the lines costs a few
@@ -1038,7 +1097,10 @@ def _separable(
     if path is None:
         padded = (h + 2 * padding[0], w + 2 * padding[1])
         rank, n_columns = factors[1].shape[1], _n_distinct(cols)
-        costs = _costs(padded, (kh, kw), o, len(rows), n, c, x.dtype, rank, n_columns)
+        n_rows = _product_rows(rows, n_columns, padded[0], kh, rank, o, n, x.dtype.name)
+        costs = _costs(
+            padded, (kh, kw), o, len(rows), n, c, x.dtype, rank, n_columns, n_rows=n_rows
+        )
         path, _ = _choose_path(x, weight, rows, cols, factors, costs["separable"])
     plan, line_factors = path
     if plan is None:
@@ -1123,6 +1185,11 @@ def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _SEPARABLE_GROUP = 8
 #: ``"separable"``: sites on evenly spaced lines take the line path (off: column groups)
 _USE_LINES = True
+#: ``"separable"``: sites read off products of their columns and rows (see :func:`_row_bands`)
+#: when predicted cheaper (off: always gathered), if the products hold at most this many
+#: times the sites' values
+_USE_PRODUCTS = True
+_PRODUCT_FILL = 4
 _SEPARABLE_SPAN = 4
 #: ``"separable"``: images filtered by one GEMM per column group (about a megabyte of
 #: rows: they stay in cache; measured on 120 x 240 px movie frames, bench_movies.py)
@@ -1156,12 +1223,20 @@ def _column_groups(starts: np.ndarray, kw: int) -> list[tuple[int, int, int]]:
     return groups
 
 
-def _group_filters(offsets: np.ndarray, horizontal: np.ndarray, span: int) -> np.ndarray:
-    """``(span, q r)``: the horizontal factors of ``q`` windows at ``offsets`` in one matrix."""
-    kw, r = horizontal.shape
-    bank = np.zeros((span, len(offsets) * r), dtype=horizontal.dtype)
+def _group_filters(
+    offsets: np.ndarray, factors: np.ndarray, span: int, step: int = 1
+) -> np.ndarray:
+    """``(span step, q n)``: ``factors`` ``(k step, n)`` at ``q`` ``offsets`` in one matrix.
+
+    Block ``jj`` (columns ``jj n`` on) holds ``factors`` from row ``offsets[jj] step``:
+    the horizontal factors ``(kw, r)`` of a group of columns (``step`` 1), or the
+    vertical coefficients ``(kh r, O)`` of a band of rows (``step`` r: rows hold a
+    row's ``r`` factors side by side).
+    """
+    k, width = factors.shape
+    bank = np.zeros((span * step, len(offsets) * width), dtype=factors.dtype)
     for jj, offset in enumerate(offsets):
-        bank[offset : offset + kw, jj * r : (jj + 1) * r] = horizontal
+        bank[offset * step : offset * step + k, jj * width : (jj + 1) * width] = factors
     return bank
 
 
@@ -1183,21 +1258,136 @@ def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_byt
         groups.append((j0, j1, int(starts[j0]), span, offsets))
     banks: dict[bytes, np.ndarray] = {}  # a lattice repeats its column offsets
     size = x.itemsize
+    # the sites' distinct rows in bands, when every column filtered down at all of them
+    # (then read at the sites) is predicted cheaper than gathering each site's window
+    bands = []
+    if _may_read_products(len(rows), len(ucols), hb, kh, r, o, n, x.dtype.name):
+        urows, urow_index = _distinct(row_in_block)
+        bands = _row_bands(urows, len(ucols), len(rows), kh, r, o, n, x.dtype)
+    band_filters: dict[int, list[np.ndarray]] = {}  # per channel
     limit = CHUNK_BYTES["separable"]
     n_step = max(1, min(n, limit // max(len(ucols) * hb * r * size, 1)))
+    if bands:  # ... and their products in the cache
+        n_step = max(1, min(n_step, _product_images(len(ucols), len(urows), o, size)))
     site_limit = CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes
     for n0 in range(0, n, n_step):
         ns = min(n_step, n - n0)
         for ci in range(c):
             images = x[n0 : n0 + ns, ci, ya:yb]  # the rows read: block rows ya + dy on
-            windows = _filtered_windows(images, groups, banks, horizontal, ya + dy, hb, kh)
-            # every site's (kh, r) window, gathered through the view, times the vertical factors
+            filtered = _filtered_rows(
+                images, groups, banks, horizontal, ya + dy, hb, column_major=bool(bands)
+            )
             coefficients = vertical[:, ci].reshape(o, kh * r).T  # (kh r, O)
+            if bands:
+                if ci not in band_filters:
+                    band_filters[ci] = _row_band_filters(bands, coefficients, r)
+                # (column, image, distinct row, O): one GEMM per band of rows, then the sites
+                products = _filtered_products(filtered, bands, band_filters[ci], len(urows))
+                out[n0 : n0 + ns] += products[col_index, :, urow_index].transpose(1, 2, 0)
+                continue
+            # every site's (kh, r) window, gathered through the view, times the vertical factors
+            windows = _filtered_windows(filtered, kh, r)
             step = max(1, site_limit // (ns * kh * r * size))
             for s in range(0, len(rows), step):
                 picked = windows[:, row_in_block[s : s + step], col_index[s : s + step]]
                 values = picked.reshape(-1, kh * r) @ coefficients  # (ns S', O)
                 out[n0 : n0 + ns, :, s : s + step] += values.reshape(ns, -1, o).transpose(0, 2, 1)
+
+
+def _row_bands(urows, n_columns, n_sites, kh, r, o, n_images, dtype) -> list[tuple]:
+    """Bands ``(k0, k1, first, span, offsets)`` of the distinct window rows ``urows``, or ``[]``.
+
+    The bands are runs of rows spanning at most ``_SEPARABLE_SPAN`` kernel heights
+    (as the column groups), so that a band's GEMM in :func:`_filtered_products`
+    wastes at most that many times its work.  ``[]`` (gather each site's window)
+    unless reading the sites off the products is predicted cheaper
+    (:func:`_site_costs`).
+    """
+    bands = _column_groups(urows, kh)
+    work = (len(bands), sum(span * (k1 - k0) for k0, k1, span in bands))
+    gather, products = _site_costs(
+        n_sites, n_columns, len(urows), work, kh, r, o, n_images, np.dtype(dtype).name
+    )
+    if products >= gather:
+        return []
+    return [
+        (k0, k1, int(urows[k0]), span, urows[k0:k1] - urows[k0]) for k0, k1, span in bands
+    ]
+
+
+def _site_costs(n_sites, n_columns, n_rows, bands, kh, r, o, n_images, name):
+    """``(gather, products)``: the predicted ns of separable's stage two, one channel.
+
+    Gathering each site's ``(kh, r)`` window costs per site (:data:`_NS_SEPARABLE`).
+    Reading the sites off products (every needed column filtered down at every
+    distinct row, :func:`_filtered_products`) costs one GEMM per band of rows
+    (``bands``: their number, and the sum of span x rows over them), ``columns x
+    r x O`` multiply-adds per row of that sum, and a read per site and per site
+    value (:data:`_NS_PRODUCTS`), the images in chunks whose products fit in
+    ``_PRODUCT_CACHE`` bytes.  ``inf`` if the products would hold more than
+    ``_PRODUCT_FILL`` times the sites' values (a scatter of sites, not a
+    lattice), or one image's would not fit.
+    """
+    _, _, _, site, site_value, site_mac = _NS_SEPARABLE[name]
+    gather = n_images * n_sites * (site + kh * r * (site_value + o * site_mac))
+    if not _USE_PRODUCTS or n_columns * n_rows > _PRODUCT_FILL * n_sites:
+        return gather, math.inf
+    per_image = _product_images(n_columns, n_rows, o, np.dtype(name).itemsize)
+    if per_image == 0:  # one image's products outgrow the cache
+        return gather, math.inf
+    call, mac, site, value = _NS_PRODUCTS[name]
+    n_bands, work = bands
+    products = n_bands * call * math.ceil(n_images / per_image) + n_images * (
+        n_columns * r * o * work * mac + n_sites * (site + o * value)
+    )
+    return gather, products
+
+
+def _product_images(n_columns, n_rows, o, itemsize) -> int:
+    """Images whose products fit in ``_PRODUCT_CACHE`` bytes together (0: not one)."""
+    return _PRODUCT_CACHE // max(n_columns * n_rows * o * itemsize, 1)
+
+
+def _product_rows(rows, n_columns, hb, kh, r, o, n_images, name) -> int | None:
+    """The sites' distinct rows, counted only if products may win (else ``None``)."""
+    if _may_read_products(len(rows), n_columns, hb, kh, r, o, n_images, name):
+        return _n_distinct(rows)
+    return None
+
+
+def _may_read_products(n_sites, n_columns, hb, kh, r, o, n_images, name) -> bool:
+    """Whether products may beat gathering: priced at the fewest rows the sites allow.
+
+    ``n_sites`` sites in ``n_columns`` columns lie on at least ``n_sites /
+    n_columns`` rows, and fewer rows cost less; so when even that is not cheaper,
+    the sites' distinct rows need not be counted.
+    """
+    n_rows = max(1, math.ceil(n_sites / max(n_columns, 1)))
+    n_bands, q, span = _group_shape(n_rows, hb, kh)
+    gather, products = _site_costs(
+        n_sites, n_columns, n_rows, (n_bands, n_bands * span * q), kh, r, o, n_images, name
+    )
+    return products < gather
+
+
+def _row_band_filters(bands, coefficients, r) -> list[np.ndarray]:
+    """The ``(span r, q O)`` vertical filters of each band (:func:`_group_filters`)."""
+    return [_group_filters(offsets, coefficients, span, r) for *_, span, offsets in bands]
+
+
+def _filtered_products(filtered, bands, filters, n_rows) -> np.ndarray:
+    """``(n_columns, ns, n_rows, O)``: every filtered column, filtered down at every row.
+
+    ``filtered`` ``(n_columns, ns, hb, r)`` is stage one (column-major); ``bands`` come
+    from :func:`_row_bands` and ``filters`` from :func:`_row_band_filters`.
+    """
+    n_columns, ns, hb, r = filtered.shape
+    o = filters[0].shape[1] // (bands[0][1] - bands[0][0])
+    flat = filtered.reshape(n_columns * ns, hb * r)
+    products = np.empty((n_columns * ns, n_rows * o), dtype=filtered.dtype)
+    for (k0, k1, first, span, _), band in zip(bands, filters, strict=True):
+        np.matmul(flat[:, first * r : (first + span) * r], band, out=products[:, k0 * o : k1 * o])
+    return products.reshape(n_columns, ns, n_rows, o)
 
 
 def _group_bank(banks: dict, offsets: np.ndarray, span: int, horizontal: np.ndarray):
@@ -1223,24 +1413,22 @@ def _strip(images: np.ndarray, first: int, span: int) -> np.ndarray:
     return strip
 
 
-def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndarray:
+def _filtered_rows(images, groups, banks, horizontal, top, hb, column_major) -> np.ndarray:
     """Stage one of ``"separable"``: the rows of ``images`` filtered at the needed columns.
 
     ``images`` ``(ns, rows, W)`` are the image rows the sites read, rows ``top`` on of
-    a block of ``hb`` padded rows (zero elsewhere).  Each group of
-    columns is one GEMM of the image columns it spans by its factors side by side.
-    Returns a read-only view ``(ns, hb - kh + 1, n_columns, kh, r)``: ``[i, row, j]``
-    is the window of a site whose window starts at ``row`` in column ``j``.  With few
-    factors a window is cheaper to gather whole than row by row, so the filtered
-    values are then transposed into ``(column, image, row, factor)`` order, where a
-    window is contiguous; with many, the GEMMs write them in place.
+    a block of ``hb`` padded rows (zero elsewhere).  Each group of columns is one GEMM
+    of the image columns it spans by its factors side by side.  Returns, for ``n``
+    columns and ``r`` factors, ``(n, ns, hb, r)`` if ``column_major`` or the rank is
+    at most ``_SEPARABLE_WHOLE_RANK`` (the GEMMs' values transposed: a site's window
+    is then one contiguous run, cheaper to gather whole than row by row), else
+    ``(ns, hb, n r)``, written in place by the GEMMs (see :func:`_filtered_windows`).
     """
     ns, n_rows, _ = images.shape
     r = horizontal.shape[1]
     chunk = _SEPARABLE_IMAGES
     n_columns = groups[-1][1]
-    size = images.itemsize
-    whole = r <= _SEPARABLE_WHOLE_RANK
+    whole = column_major or r <= _SEPARABLE_WHOLE_RANK
     if whole:
         filtered = np.zeros((n_columns, ns, hb, r), dtype=images.dtype)
     else:  # filtered[i, row, j * r + m], written in place (the padding rows are zero)
@@ -1259,11 +1447,23 @@ def _filtered_windows(images, groups, banks, horizontal, top, hb, kh) -> np.ndar
                 filtered[i0:i1, top : top + n_rows, j0 * r : j1 * r] = values.reshape(
                     i1 - i0, n_rows, -1
                 )
+    return filtered
+
+
+def _filtered_windows(filtered: np.ndarray, kh: int, r: int) -> np.ndarray:
+    """A read-only view ``(ns, hb - kh + 1, n_columns, kh, r)`` of :func:`_filtered_rows`.
+
+    ``[i, row, j]`` is the window of a site whose window starts at ``row`` in column
+    ``j`` of image ``i``, for ``r`` factors.
+    """
     st = filtered.strides
-    if whole:
+    if filtered.ndim == 4:  # (n_columns, ns, hb, r)
+        n_columns, ns, hb, _ = filtered.shape
         strides = (st[1], st[2], st[0], st[2], st[3])
-    else:
-        strides = (st[0], st[1], r * size, st[1], size)
+    else:  # (ns, hb, n_columns r)
+        ns, hb, width = filtered.shape
+        n_columns = width // r
+        strides = (st[0], st[1], r * filtered.itemsize, st[1], st[2])
     return np.lib.stride_tricks.as_strided(
         filtered, shape=(ns, hb - kh + 1, n_columns, kh, r), strides=strides, writeable=False
     )

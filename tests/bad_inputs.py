@@ -542,6 +542,14 @@ if hasattr(cortex.correlation, "separable_factors"):
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, lines=3))
     add("core", "choose_method(lines rank > kh)", "lines",
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, lines=(3, 6)))
+    add("core", "choose_method(n_rows=0)", "n_rows",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, n_rows=0))
+    add("core", "choose_method(n_rows > n_sites)", "n_rows",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, n_rows=11))
+    add("core", "choose_method(n_rows=2.5)", "n_rows",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, rank=2, n_rows=2.5))
+    add("core", "choose_method(n_rows='4')", "n_rows",
+        lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, n_rows="4"))
     add("core", "choose_method(dtype=int)", "dtype",
         lambda: cortex.choose_method((64, 64), (5, 5), 1, 10, dtype=int))
     add("core", "choose_method(image_shape=(0, 64))", "image_shape",

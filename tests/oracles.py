@@ -18,3 +18,20 @@ def central_difference(layers, x, site, eps=1e-6):
         diff = (unit(x[n] + step) - unit(x[n] - step)) / (2 * eps)
         grad[n] = diff.reshape(x.shape[1:])
     return grad
+
+
+def naive_sites(x, weight, rows, cols, padding):
+    """``out[n, o, i] = sum_{c, a, b} weight[o, c, a, b] * xp[n, c, rows[i] + a, cols[i] + b]``.
+
+    ``xp`` is ``x`` ``(N, C, H, W)`` zero-padded by ``padding`` ``(rows, columns)``; the
+    sites ``rows``, ``cols`` are window corners in it.  A loop over the sites.
+    """
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    xp = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]))
+    xp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w] = x
+    out = np.zeros((n, o, len(rows)))
+    for i, (r, q) in enumerate(zip(rows, cols, strict=True)):
+        patch = xp[:, :, r : r + kh, q : q + kw]
+        out[:, :, i] = np.einsum("ncab,ocab->no", patch, weight)
+    return out

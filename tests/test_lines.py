@@ -6,24 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import naive_sites as naive
 
 import cortex
 from cortex import _lines, correlation
 from cortex._lines import line_plan
 from cortex.correlation import _correlate
-
-
-def naive(x, weight, rows, cols, padding):
-    """``out[n, o, i] = sum_{c, a, b} weight[o, c, a, b] * xp[n, c, rows[i] + a, cols[i] + b]``."""
-    n, c, h, w = x.shape
-    o, _, kh, kw = weight.shape
-    xp = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]))
-    xp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w] = x
-    out = np.zeros((n, o, len(rows)))
-    for i, (r, q) in enumerate(zip(rows, cols, strict=True)):
-        patch = xp[:, :, r : r + kh, q : q + kw]
-        out[:, :, i] = np.einsum("ncab,ocab->no", patch, weight)
-    return out
 
 
 @st.composite
