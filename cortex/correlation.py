@@ -35,11 +35,11 @@ xp[n, c, row + a, col + b]`` by one of the methods in :data:`METHODS`:
     tolerance otherwise).  The image is filtered along its rows only at the
     columns the sites need (one BLAS GEMM per group of neighbouring columns,
     on a strided view), then along its columns only at the sites: the cost
-    grows with sites x kernel side, not kernel area.  Sites on few rows and
-    columns (a lattice at any spacing, a grid of cells over a movie's frames)
-    are read off every needed column filtered down at every needed row, one
-    GEMM per band of rows, when the cost model predicts that cheaper than
-    gathering each site's filtered window.  Sites on evenly spaced
+    grows with sites x kernel side, not kernel area (:mod:`cortex._groups`).
+    Sites on few rows and columns (a lattice at any spacing, a grid of cells
+    over a movie's frames) are read off every needed column filtered down at
+    every needed row, one GEMM per band of rows, when the cost model predicts
+    that cheaper than gathering each site's filtered window.  Sites on evenly spaced
     lines (a square or hexagonal lattice at a whole number of pixels, a
     ConvNet grid) take a path with no gathering at all: each line's rows
     filtered by one GEMM, then every site by GEMMs on strided views of the
@@ -69,7 +69,7 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import _lines
+from . import _groups, _lines
 from ._validation import (
     as_float_array,
     check_bool,
@@ -442,7 +442,7 @@ def _costs(
         n_columns = check_integer(n_columns, "n_columns", minimum=0)
         pixel, group, row_mac, *_ = _NS_SEPARABLE[name]
         n_groups, q, span = _group_shape(n_columns, w, kw)
-        calls = math.ceil(n_images / _SEPARABLE_IMAGES)  # one GEMM per group per image chunk
+        calls = math.ceil(n_images / _groups.IMAGES)  # one GEMM per group per image chunk
         # the sites: each window gathered, or read off products of columns and rows
         if n_rows is None:
             n_rows = n_sites  # unknown: as many as the sites (no products)
@@ -1106,7 +1106,20 @@ def _separable(
     if plan is None:
         out[...] = 0  # the column groups add to it
         vertical, horizontal = factors  # (O, C, kh, r), (kw, r)
-        _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes)
+        _groups.correlate_groups(
+            out,
+            x,
+            vertical,
+            horizontal,
+            rows,
+            cols,
+            padding,
+            CHUNK_BYTES["separable"],
+            CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes,
+            functools.partial(
+                _read_products, kh=kh, r=horizontal.shape[1], o=o, n_images=n, dtype=x.dtype
+            ),
+        )
     else:  # every site is written
         coefficients, basis = line_factors
         if plan.transposed:  # lines along columns
@@ -1168,21 +1181,6 @@ def _n_distinct(index: np.ndarray) -> int:
     return int(np.count_nonzero(np.bincount(index)))
 
 
-def _distinct(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(index, return_inverse=True)`` for indices >= 0, in linear time (no sort)."""
-    present = np.bincount(index) > 0
-    values = np.flatnonzero(present)
-    position = np.cumsum(present) - 1
-    return values, position[index]
-
-
-#: ``"separable"``: needed columns filtered together by one GEMM over the image columns
-#: they span (at most this many columns, and this many kernel widths): each pixel is
-#: then read about once instead of kw / spacing times, and the GEMM is wide.  Eight
-#: columns, not sixteen: the group's filters are mostly zeros (span / kw of the GEMM's
-#: multiply-adds are wasted), 4-14% faster on 1024 x 1024 px images, sites 4-8 px apart
-#: (movies' sites, 12-24 px apart, make groups of 3-5 columns either way).
-_SEPARABLE_GROUP = 8
 #: ``"separable"``: sites on evenly spaced lines take the line path (off: column groups)
 _USE_LINES = True
 #: ``"separable"``: sites read off products of their columns and rows (see :func:`_row_bands`)
@@ -1190,120 +1188,45 @@ _USE_LINES = True
 #: times the sites' values
 _USE_PRODUCTS = True
 _PRODUCT_FILL = 4
-_SEPARABLE_SPAN = 4
-#: ``"separable"``: images filtered by one GEMM per column group (about a megabyte of
-#: rows: they stay in cache; measured on 120 x 240 px movie frames, bench_movies.py)
-_SEPARABLE_IMAGES = 4
-#: ``"separable"``: up to this rank, the filtered rows are stored column by column, so a
-#: site's window is one contiguous run to gather (the 16-Gabor bank, rank 9, on 1024 x
-#: 1024 px: 8-14% faster in float64, 20-28% in float32 than stored row by row)
-_SEPARABLE_WHOLE_RANK = 16
 
 
 def _group_shape(n_columns: int, width: int, kw: int) -> tuple[int, int, int]:
-    """``(groups, columns per group, span)`` of :func:`_column_groups` on evenly spaced columns."""
+    """``(groups, columns a group, span)`` of :func:`cortex._groups.column_groups` (even)."""
     spacing = width / max(n_columns, 1)
-    limit = max(_SEPARABLE_SPAN * kw, kw)
-    q = int(min(_SEPARABLE_GROUP, max(n_columns, 1), (limit - kw) // max(spacing, 1e-9) + 1))
+    limit = max(_groups.SPAN * kw, kw)
+    q = int(min(_groups.GROUP, max(n_columns, 1), (limit - kw) // max(spacing, 1e-9) + 1))
     span = int((q - 1) * spacing) + kw
     return math.ceil(n_columns / q), q, span
 
 
-def _column_groups(starts: np.ndarray, kw: int) -> list[tuple[int, int, int]]:
-    """Runs ``(j0, j1, span)`` of sorted window starts whose windows span <= 4 kw columns."""
-    groups = []
-    j0, n = 0, len(starts)
-    limit = max(_SEPARABLE_SPAN * kw, kw)
-    while j0 < n:
-        j1 = j0 + 1
-        while j1 < n and j1 - j0 < _SEPARABLE_GROUP and starts[j1] - starts[j0] + kw <= limit:
-            j1 += 1
-        groups.append((j0, j1, int(starts[j1 - 1] - starts[j0]) + kw))
-        j0 = j1
-    return groups
+def _read_products(row_in_block, n_columns, hb, *, kh, r, o, n_images, dtype):
+    """The column groups' choice of read (:func:`cortex._groups.correlate_groups`).
 
-
-def _group_filters(
-    offsets: np.ndarray, factors: np.ndarray, span: int, step: int = 1
-) -> np.ndarray:
-    """``(span step, q n)``: ``factors`` ``(k step, n)`` at ``q`` ``offsets`` in one matrix.
-
-    Block ``jj`` (columns ``jj n`` on) holds ``factors`` from row ``offsets[jj] step``:
-    the horizontal factors ``(kw, r)`` of a group of columns (``step`` 1), or the
-    vertical coefficients ``(kh r, O)`` of a band of rows (``step`` r: rows hold a
-    row's ``r`` factors side by side).
+    ``(bands, row_index, n_rows, images a chunk)`` to read the sites off products
+    when the cost model predicts it cheaper than gathering each site's window,
+    else ``None``.  The sites' rows are counted only if products may win.
     """
-    k, width = factors.shape
-    bank = np.zeros((span * step, len(offsets) * width), dtype=factors.dtype)
-    for jj, offset in enumerate(offsets):
-        bank[offset * step : offset * step + k, jj * width : (jj + 1) * width] = factors
-    return bank
-
-
-def _separable_into(out, x, vertical, horizontal, rows, cols, padding, chunk_bytes) -> None:
-    n, c, h, w = x.shape
-    o, _, kh, r = vertical.shape
-    kw = horizontal.shape[0]
-    ucols, col_index = _distinct(cols)
-    # the padded rows the sites read, r0..r1; x's rows among them, ya..yb (x coordinates)
-    r0, r1 = int(rows.min()), int(rows.max()) + kh
-    hb = r1 - r0
-    ya, yb = max(r0 - padding[0], 0), min(r1 - padding[0], h)
-    dy = padding[0] - r0  # x's row y is row y + dy of the filtered block
-    row_in_block = rows - r0
-    starts = ucols - padding[1]  # window starts in x's columns (negative: in the padding)
-    groups = []
-    for j0, j1, span in _column_groups(starts, kw):
-        offsets = starts[j0:j1] - starts[j0]
-        groups.append((j0, j1, int(starts[j0]), span, offsets))
-    banks: dict[bytes, np.ndarray] = {}  # a lattice repeats its column offsets
-    size = x.itemsize
-    # the sites' distinct rows in bands, when every column filtered down at all of them
-    # (then read at the sites) is predicted cheaper than gathering each site's window
-    bands = []
-    if _may_read_products(len(rows), len(ucols), hb, kh, r, o, n, x.dtype.name):
-        urows, urow_index = _distinct(row_in_block)
-        bands = _row_bands(urows, len(ucols), len(rows), kh, r, o, n, x.dtype)
-    band_filters: dict[int, list[np.ndarray]] = {}  # per channel
-    limit = CHUNK_BYTES["separable"]
-    n_step = max(1, min(n, limit // max(len(ucols) * hb * r * size, 1)))
-    if bands:  # ... and their products in the cache
-        n_step = max(1, min(n_step, _product_images(len(ucols), len(urows), o, size)))
-    site_limit = CHUNK_BYTES["sites"] if chunk_bytes is None else chunk_bytes
-    for n0 in range(0, n, n_step):
-        ns = min(n_step, n - n0)
-        for ci in range(c):
-            images = x[n0 : n0 + ns, ci, ya:yb]  # the rows read: block rows ya + dy on
-            filtered = _filtered_rows(
-                images, groups, banks, horizontal, ya + dy, hb, column_major=bool(bands)
-            )
-            coefficients = vertical[:, ci].reshape(o, kh * r).T  # (kh r, O)
-            if bands:
-                if ci not in band_filters:
-                    band_filters[ci] = _row_band_filters(bands, coefficients, r)
-                # (column, image, distinct row, O): one GEMM per band of rows, then the sites
-                products = _filtered_products(filtered, bands, band_filters[ci], len(urows))
-                out[n0 : n0 + ns] += products[col_index, :, urow_index].transpose(1, 2, 0)
-                continue
-            # every site's (kh, r) window, gathered through the view, times the vertical factors
-            windows = _filtered_windows(filtered, kh, r)
-            step = max(1, site_limit // (ns * kh * r * size))
-            for s in range(0, len(rows), step):
-                picked = windows[:, row_in_block[s : s + step], col_index[s : s + step]]
-                values = picked.reshape(-1, kh * r) @ coefficients  # (ns S', O)
-                out[n0 : n0 + ns, :, s : s + step] += values.reshape(ns, -1, o).transpose(0, 2, 1)
+    name = np.dtype(dtype).name
+    if not _may_read_products(len(row_in_block), n_columns, hb, kh, r, o, n_images, name):
+        return None
+    urows, row_index = _groups.distinct(row_in_block)
+    bands = _row_bands(urows, n_columns, len(row_in_block), kh, r, o, n_images, dtype)
+    if not bands:
+        return None
+    images = _product_images(n_columns, len(urows), o, np.dtype(dtype).itemsize)
+    return bands, row_index, len(urows), max(images, 1)
 
 
 def _row_bands(urows, n_columns, n_sites, kh, r, o, n_images, dtype) -> list[tuple]:
     """Bands ``(k0, k1, first, span, offsets)`` of the distinct window rows ``urows``, or ``[]``.
 
-    The bands are runs of rows spanning at most ``_SEPARABLE_SPAN`` kernel heights
-    (as the column groups), so that a band's GEMM in :func:`_filtered_products`
-    wastes at most that many times its work.  ``[]`` (gather each site's window)
-    unless reading the sites off the products is predicted cheaper
-    (:func:`_site_costs`).
+    The bands are runs of rows spanning at most ``_groups.SPAN`` kernel heights
+    (as the column groups), so that a band's GEMM in
+    :func:`cortex._groups.filtered_products` wastes at most that many times its
+    work.  ``[]`` (gather each site's window) unless reading the sites off the
+    products is predicted cheaper (:func:`_site_costs`).
     """
-    bands = _column_groups(urows, kh)
+    bands = _groups.column_groups(urows, kh)
     work = (len(bands), sum(span * (k1 - k0) for k0, k1, span in bands))
     gather, products = _site_costs(
         n_sites, n_columns, len(urows), work, kh, r, o, n_images, np.dtype(dtype).name
@@ -1320,7 +1243,7 @@ def _site_costs(n_sites, n_columns, n_rows, bands, kh, r, o, n_images, name):
 
     Gathering each site's ``(kh, r)`` window costs per site (:data:`_NS_SEPARABLE`).
     Reading the sites off products (every needed column filtered down at every
-    distinct row, :func:`_filtered_products`) costs one GEMM per band of rows
+    distinct row, :func:`cortex._groups.filtered_products`) costs one GEMM per band of rows
     (``bands``: their number, and the sum of span x rows over them), ``columns x
     r x O`` multiply-adds per row of that sum, and a read per site and per site
     value (:data:`_NS_PRODUCTS`), the images in chunks whose products fit in
@@ -1368,105 +1291,6 @@ def _may_read_products(n_sites, n_columns, hb, kh, r, o, n_images, name) -> bool
         n_sites, n_columns, n_rows, (n_bands, n_bands * span * q), kh, r, o, n_images, name
     )
     return products < gather
-
-
-def _row_band_filters(bands, coefficients, r) -> list[np.ndarray]:
-    """The ``(span r, q O)`` vertical filters of each band (:func:`_group_filters`)."""
-    return [_group_filters(offsets, coefficients, span, r) for *_, span, offsets in bands]
-
-
-def _filtered_products(filtered, bands, filters, n_rows) -> np.ndarray:
-    """``(n_columns, ns, n_rows, O)``: every filtered column, filtered down at every row.
-
-    ``filtered`` ``(n_columns, ns, hb, r)`` is stage one (column-major); ``bands`` come
-    from :func:`_row_bands` and ``filters`` from :func:`_row_band_filters`.
-    """
-    n_columns, ns, hb, r = filtered.shape
-    o = filters[0].shape[1] // (bands[0][1] - bands[0][0])
-    flat = filtered.reshape(n_columns * ns, hb * r)
-    products = np.empty((n_columns * ns, n_rows * o), dtype=filtered.dtype)
-    for (k0, k1, first, span, _), band in zip(bands, filters, strict=True):
-        np.matmul(flat[:, first * r : (first + span) * r], band, out=products[:, k0 * o : k1 * o])
-    return products.reshape(n_columns, ns, n_rows, o)
-
-
-def _group_bank(banks: dict, offsets: np.ndarray, span: int, horizontal: np.ndarray):
-    """The cached :func:`_group_filters` of a column group (a lattice repeats its offsets)."""
-    key = offsets.tobytes() + span.to_bytes(4, "little")
-    if key not in banks:
-        banks[key] = _group_filters(offsets, horizontal, span)
-    return banks[key]
-
-
-def _strip(images: np.ndarray, first: int, span: int) -> np.ndarray:
-    """Columns ``first:first + span`` of ``images`` ``(n, rows, W)``, zero outside them.
-
-    A strided view when the columns are inside the images, else a padded copy.
-    """
-    w = images.shape[-1]
-    if first >= 0 and first + span <= w:
-        return images[:, :, first : first + span]
-    strip = np.zeros((*images.shape[:2], span), dtype=images.dtype)
-    lo, hi = max(first, 0), min(first + span, w)
-    if lo < hi:
-        strip[:, :, lo - first : hi - first] = images[:, :, lo:hi]
-    return strip
-
-
-def _filtered_rows(images, groups, banks, horizontal, top, hb, column_major) -> np.ndarray:
-    """Stage one of ``"separable"``: the rows of ``images`` filtered at the needed columns.
-
-    ``images`` ``(ns, rows, W)`` are the image rows the sites read, rows ``top`` on of
-    a block of ``hb`` padded rows (zero elsewhere).  Each group of columns is one GEMM
-    of the image columns it spans by its factors side by side.  Returns, for ``n``
-    columns and ``r`` factors, ``(n, ns, hb, r)`` if ``column_major`` or the rank is
-    at most ``_SEPARABLE_WHOLE_RANK`` (the GEMMs' values transposed: a site's window
-    is then one contiguous run, cheaper to gather whole than row by row), else
-    ``(ns, hb, n r)``, written in place by the GEMMs (see :func:`_filtered_windows`).
-    """
-    ns, n_rows, _ = images.shape
-    r = horizontal.shape[1]
-    chunk = _SEPARABLE_IMAGES
-    n_columns = groups[-1][1]
-    whole = column_major or r <= _SEPARABLE_WHOLE_RANK
-    if whole:
-        filtered = np.zeros((n_columns, ns, hb, r), dtype=images.dtype)
-    else:  # filtered[i, row, j * r + m], written in place (the padding rows are zero)
-        filtered = np.empty((ns, hb, n_columns * r), dtype=images.dtype)
-        filtered[:, :top] = 0
-        filtered[:, top + n_rows :] = 0
-    group_banks = [_group_bank(banks, offsets, span, horizontal) for *_, span, offsets in groups]
-    for i0 in range(0, ns, chunk):  # a few images at a time, all groups: they stay in cache
-        i1 = min(i0 + chunk, ns)
-        for (j0, j1, first, span, _), bank in zip(groups, group_banks, strict=True):
-            source = _strip(images[i0:i1], first, span)  # a view, or a padded copy
-            values = (source.reshape(-1, span) @ bank).reshape(i1 - i0, n_rows, j1 - j0, r)
-            if whole:
-                filtered[j0:j1, i0:i1, top : top + n_rows] = values.transpose(2, 0, 1, 3)
-            else:
-                filtered[i0:i1, top : top + n_rows, j0 * r : j1 * r] = values.reshape(
-                    i1 - i0, n_rows, -1
-                )
-    return filtered
-
-
-def _filtered_windows(filtered: np.ndarray, kh: int, r: int) -> np.ndarray:
-    """A read-only view ``(ns, hb - kh + 1, n_columns, kh, r)`` of :func:`_filtered_rows`.
-
-    ``[i, row, j]`` is the window of a site whose window starts at ``row`` in column
-    ``j`` of image ``i``, for ``r`` factors.
-    """
-    st = filtered.strides
-    if filtered.ndim == 4:  # (n_columns, ns, hb, r)
-        n_columns, ns, hb, _ = filtered.shape
-        strides = (st[1], st[2], st[0], st[2], st[3])
-    else:  # (ns, hb, n_columns r)
-        ns, hb, width = filtered.shape
-        n_columns = width // r
-        strides = (st[0], st[1], r * filtered.itemsize, st[1], st[2])
-    return np.lib.stride_tricks.as_strided(
-        filtered, shape=(ns, hb - kh + 1, n_columns, kh, r), strides=strides, writeable=False
-    )
 
 
 #: Images per chunk of the sampled-site ``"centers"`` path: at least / at most.  The

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cortex.correlation as correlation
+from cortex import _groups
 from cortex.correlation import (
     CHUNK_BYTES,
     METHODS,
@@ -256,9 +257,9 @@ def test_separable_at_sites_equals_a_naive_loop(n, k, half, shape, n_sites, dtyp
 
 @pytest.mark.parametrize("whole_rank", [0, 64])
 def test_separable_stores_filtered_rows_either_way(rng, monkeypatch, whole_rank):
-    # up to _SEPARABLE_WHOLE_RANK factors the filtered rows are stored column by column,
+    # up to _groups.WHOLE_RANK factors the filtered rows are stored column by column,
     # beyond it row by row: both layouts give the naive result (borders included)
-    monkeypatch.setattr(correlation, "_SEPARABLE_WHOLE_RANK", whole_rank)
+    monkeypatch.setattr(_groups, "WHOLE_RANK", whole_rank)
     images = rng.standard_normal((3, 20, 30))
     kernels = rng.standard_normal((4, 7, 9))  # full rank: 9 factors
     rows, cols = rng.integers(0, 20, 40), rng.integers(0, 30, 40)

@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from oracles import naive_sites
 
 import cortex
-from cortex import correlation
+from cortex import _groups, correlation
 from cortex.correlation import CHUNK_BYTES, _correlate, choose_method
 
 
 def spy_products(monkeypatch) -> list:
     """Record the calls of the product read-out."""
     calls = []
-    real = correlation._filtered_products
-    monkeypatch.setattr(correlation, "_filtered_products", lambda *a: calls.append(1) or real(*a))
+    real = _groups.filtered_products
+    monkeypatch.setattr(_groups, "filtered_products", lambda *a: calls.append(1) or real(*a))
     return calls
 
 
@@ -158,12 +158,12 @@ def test_the_product_rule_follows_the_cost_of_each_read(monkeypatch):
     assert correlation._row_bands(urows, *args)
     sparse = (20, 320 // 5, 19, 1, 1, 64, np.float64)  # 64 sites on 16 x 20: fill 5 > 4
     assert correlation._row_bands(urows, *sparse) == []
-    # bands span at most _SEPARABLE_SPAN kernel heights and hold every row once
+    # bands span at most _groups.SPAN kernel heights and hold every row once
     bands = correlation._row_bands(urows, *args)
     assert [b[0] for b in bands] == sorted(b[0] for b in bands) and bands[-1][1] == len(urows)
     for k0, k1, first, span, offsets in bands:
         assert first == urows[k0] and np.array_equal(offsets, urows[k0:k1] - first)
-        assert span == offsets[-1] + 19 <= correlation._SEPARABLE_SPAN * 19
+        assert span == offsets[-1] + 19 <= _groups.SPAN * 19
 
 
 def test_choose_method_weighs_products_with_n_rows():
