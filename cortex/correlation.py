@@ -1258,10 +1258,10 @@ def _site_costs(n_sites, n_columns, n_rows, bands, kh, r, o, n_images, name):
     per_image = _product_images(n_columns, n_rows, o, np.dtype(name).itemsize)
     if per_image == 0:  # one image's products outgrow the cache
         return gather, math.inf
-    call, mac, site, value = _NS_PRODUCTS[name]
+    call, mac, read_site, read_value = _NS_PRODUCTS[name]
     n_bands, work = bands
     products = n_bands * call * math.ceil(n_images / per_image) + n_images * (
-        n_columns * r * o * work * mac + n_sites * (site + o * value)
+        n_columns * r * o * work * mac + n_sites * (read_site + o * read_value)
     )
     return gather, products
 
